@@ -1,0 +1,1 @@
+"""Activity history: the audit events presented for the people doing the work."""

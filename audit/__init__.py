@@ -1,0 +1,1 @@
+"""Audit records: tenancy, the actor directory, the event catalog and the hash-chained event store."""

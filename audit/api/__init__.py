@@ -1,0 +1,1 @@
+"""The REST API for integrations (contract §2)."""

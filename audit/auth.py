@@ -1,0 +1,83 @@
+"""Sign-in with lockout: failed attempts are counted per account and recorded, never with the password."""
+import logging
+from datetime import timedelta
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.backends import ModelBackend
+from django.db import transaction
+from django.utils import timezone
+
+from .acting import Acting, source_of, user_target
+from .services.recording import record_action
+
+logger = logging.getLogger("trailproof.auth")
+
+
+def lockout_policy_for(user) -> dict:
+    """The strictest policy of the user's organizations (the deployment default when they have none)."""
+    policies = [m.organization.lockout_policy() for m in user.memberships.select_related("organization")]
+    if not policies:
+        return dict(settings.TRAILPROOF_LOCKOUT_DEFAULTS)
+    return {
+        "threshold": min(p["threshold"] for p in policies),
+        "window_minutes": max(p["window_minutes"] for p in policies),
+        "duration_minutes": max(p["duration_minutes"] for p in policies),
+    }
+
+
+class LockoutAwareBackend(ModelBackend):
+    """Email and password; a locked account is answered exactly like a wrong password."""
+
+    def authenticate(self, request, username=None, password=None, **kwargs):
+        if not username or password is None:
+            return None
+        User = get_user_model()
+        try:
+            user = User.objects.get(email__iexact=username.strip())
+        except User.DoesNotExist:
+            User().set_password(password)  # spend the same time as a real check
+            logger.info("Failed sign-in for an unknown email from %s", source_of(request) or {})
+            return None
+        password_ok = user.check_password(password)
+        if user.is_locked or not password_ok or not self.user_can_authenticate(user):
+            register_failed_login(user, attempted_email=username, request=request,
+                                  reason="account locked" if user.is_locked else "wrong password")
+            return None
+        if user.failed_login_count or user.locked_until:
+            User.objects.filter(pk=user.pk).update(failed_login_count=0, failed_login_window_start=None,
+                                                   locked_until=None)
+        return user
+
+
+@transaction.atomic
+def register_failed_login(user, *, attempted_email: str, request, reason: str) -> None:
+    user = type(user).objects.select_for_update().get(pk=user.pk)
+    now = timezone.now()
+    policy = lockout_policy_for(user)
+    was_locked = user.is_locked
+    if not was_locked:
+        window = timedelta(minutes=policy["window_minutes"])
+        if user.failed_login_window_start is None or now - user.failed_login_window_start > window:
+            user.failed_login_window_start, user.failed_login_count = now, 0
+        user.failed_login_count += 1
+        if user.failed_login_count >= policy["threshold"]:
+            user.locked_until = now + timedelta(minutes=policy["duration_minutes"])
+        user.save(update_fields=["failed_login_count", "failed_login_window_start", "locked_until"])
+    acting = Acting.for_user(user, request)
+    for membership in user.memberships.select_related("organization"):
+        record_action(membership.organization, "auth.login_failed", acting, outcome="failure", reason=reason,
+                      metadata={"attempted_email": attempted_email, "failed_attempts": user.failed_login_count})
+        if user.is_locked and not was_locked:
+            record_action(membership.organization, "auth.locked_out", acting, outcome="failure",
+                          reason=f"{user.failed_login_count} failed sign-ins within {policy['window_minutes']} "
+                                 "minutes",
+                          metadata={"locked_until": user.locked_until.isoformat()})
+
+
+@transaction.atomic
+def unlock_user(*, user, acting: Acting) -> None:
+    type(user).objects.filter(pk=user.pk).update(failed_login_count=0, failed_login_window_start=None,
+                                                 locked_until=None)
+    for membership in user.memberships.select_related("organization"):
+        record_action(membership.organization, "auth.unlocked", acting, targets=[user_target(user)])

@@ -1,0 +1,114 @@
+"""Organizations, people who sign in by email, and their role in each organization."""
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.utils import timezone
+
+
+class UserManager(BaseUserManager):
+    use_in_migrations = True
+
+    def create_user(self, email, password=None, **fields):
+        if not email:
+            raise ValueError("An email address is required.")
+        user = self.model(email=self.normalize_email(email).lower(), **fields)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_superuser(self, email, password=None, **fields):
+        fields.update(is_staff=True, is_superuser=True)
+        return self.create_user(email, password, **fields)
+
+    def get_by_natural_key(self, username):
+        return self.get(email__iexact=username)
+
+
+class User(AbstractBaseUser, PermissionsMixin):
+    email = models.EmailField(unique=True)
+    full_name = models.CharField(max_length=200, blank=True)
+    is_active = models.BooleanField(default=True)
+    is_staff = models.BooleanField(default=False, help_text="Can sign in to the admin site.")
+    date_joined = models.DateTimeField(default=timezone.now)
+    time_zone = models.CharField(max_length=64, default="UTC")
+    failed_login_count = models.PositiveIntegerField(default=0)
+    failed_login_window_start = models.DateTimeField(null=True, blank=True)
+    locked_until = models.DateTimeField(null=True, blank=True)
+
+    objects = UserManager()
+
+    USERNAME_FIELD = "email"
+    EMAIL_FIELD = "email"
+    REQUIRED_FIELDS = []
+
+    def __str__(self):
+        return self.full_name or self.email
+
+    def get_full_name(self):
+        return self.full_name or self.email
+
+    def get_short_name(self):
+        return self.full_name.split(" ")[0] if self.full_name else self.email
+
+    @property
+    def is_locked(self) -> bool:
+        return self.locked_until is not None and self.locked_until > timezone.now()
+
+
+class Organization(models.Model):
+    slug = models.SlugField(max_length=60, unique=True)
+    name = models.CharField(max_length=200)
+    created_at = models.DateTimeField(default=timezone.now)
+    retention_days = models.PositiveIntegerField(
+        default=365, validators=[MinValueValidator(30), MaxValueValidator(3650)],
+        help_text="How long audit records are kept, counted from when they occurred.")
+    lockout_threshold = models.PositiveIntegerField(
+        null=True, blank=True, validators=[MinValueValidator(1)],
+        help_text="Failed sign-ins that lock an account. Empty: the deployment default. Can only tighten it.")
+    lockout_window_minutes = models.PositiveIntegerField(null=True, blank=True, validators=[MinValueValidator(1)])
+    lockout_duration_minutes = models.PositiveIntegerField(null=True, blank=True, validators=[MinValueValidator(1)])
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+    def lockout_policy(self) -> dict:
+        """The deployment default, tightened (never loosened) by this organization's own values."""
+        default = settings.TRAILPROOF_LOCKOUT_DEFAULTS
+        return {
+            "threshold": min(default["threshold"], self.lockout_threshold or default["threshold"]),
+            "window_minutes": max(default["window_minutes"],
+                                  self.lockout_window_minutes or default["window_minutes"]),
+            "duration_minutes": max(default["duration_minutes"],
+                                    self.lockout_duration_minutes or default["duration_minutes"]),
+        }
+
+
+class Role(models.TextChoices):
+    MEMBER = "member", "Member"
+    MANAGER = "manager", "Manager"
+    COMPLIANCE_OFFICER = "compliance_officer", "Compliance officer"
+    ADMIN = "admin", "Admin"
+
+
+INVESTIGATOR_ROLES = frozenset({Role.COMPLIANCE_OFFICER, Role.ADMIN})
+
+
+class Membership(models.Model):
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="memberships")
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="memberships")
+    role = models.CharField(max_length=32, choices=Role.choices, default=Role.MEMBER)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "organization"], name="one_membership_per_org")]
+
+    def __str__(self):
+        return f"{self.user} in {self.organization} ({self.get_role_display()})"
+
+    @property
+    def can_investigate(self) -> bool:
+        return self.role in INVESTIGATOR_ROLES

@@ -1,0 +1,1 @@
+"""Services: every write to the audit store goes through these functions."""

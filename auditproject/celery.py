@@ -1,0 +1,13 @@
+"""The Celery app; with no CELERY_BROKER_URL, tasks run in-process (eager)."""
+import os
+
+from celery import Celery
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "auditproject.settings")
+
+app = Celery("trailproof")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.autodiscover_tasks()
+app.conf.beat_schedule = {
+    "verify-audit-chains-nightly": {"task": "audit.tasks.verify_all_chains", "schedule": 24 * 3600},
+}

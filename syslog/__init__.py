@@ -1,0 +1,1 @@
+"""System logs: technical and security operations per organization, in their own database."""
