@@ -1,9 +1,11 @@
 """Models of the audit app."""
+from .access import AccessTally
 from .api_keys import SCOPES, ApiKey
 from .events import Actor, AuditEvent, ChainHead, EventTarget, IntegrityCheck
 from .tenancy import Membership, Organization, Role, User
 
 __all__ = [
+    "AccessTally",
     "SCOPES", "ApiKey",
     "Actor", "AuditEvent", "ChainHead", "EventTarget", "IntegrityCheck",
     "Membership", "Organization", "Role", "User",

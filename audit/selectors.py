@@ -1,0 +1,51 @@
+"""Reads of the audit store, always scoped to one organization: isolation is written here, once."""
+from django.db.models import Q, QuerySet
+
+from .filters import EventFilter
+from .models import Actor, AuditEvent, IntegrityCheck, Membership, Organization
+
+
+def membership_of(user, organization: Organization) -> Membership | None:
+    if not user.is_authenticated:
+        return None
+    return Membership.objects.filter(user=user, organization=organization).first()
+
+
+def organizations_visible_to(user) -> QuerySet[Organization]:
+    """Superusers see every organization; everyone else only those where they investigate."""
+    if user.is_superuser:
+        return Organization.objects.all()
+    return Organization.objects.filter(memberships__user=user,
+                                       memberships__role__in=["compliance_officer", "admin"])
+
+
+def events_for(organization: Organization) -> QuerySet[AuditEvent]:
+    return AuditEvent.objects.filter(organization=organization).select_related("organization", "actor")
+
+
+def event_for(organization: Organization, pk) -> AuditEvent | None:
+    return events_for(organization).filter(pk=pk).first()
+
+
+def filtered_events(organization: Organization, params) -> EventFilter:
+    """A bound filter over the organization's events; check `.is_valid()`, then read `.qs`."""
+    return EventFilter(params, queryset=events_for(organization))
+
+
+def actors_for(organization: Organization, q: str = "") -> QuerySet[Actor]:
+    actors = Actor.objects.filter(organization=organization)
+    if q:
+        actors = actors.filter(Q(external_id__istartswith=q) | Q(name__icontains=q))
+    return actors.order_by("-last_seen", "pk")
+
+
+def actor_for(organization: Organization, pk) -> Actor | None:
+    return Actor.objects.filter(organization=organization, pk=pk).first()
+
+
+def bot_of(organization: Organization) -> Actor:
+    return Actor.objects.get(organization=organization, kind="bot")
+
+
+def latest_integrity_check(organization: Organization) -> IntegrityCheck | None:
+    return IntegrityCheck.objects.filter(organization=organization).order_by("-checked_at").first()

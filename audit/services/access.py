@@ -1,0 +1,69 @@
+"""Recording reads of the trail (summarized) and refused access attempts."""
+from datetime import timedelta
+
+from django.db import transaction
+from django.utils import timezone
+
+from ..acting import Acting
+from ..models import AccessTally, Organization
+from .recording import record_action, record_event
+
+IDLE_WINDOW = timedelta(hours=1)
+
+
+def hour_window(moment=None) -> str:
+    return "hour:" + (moment or timezone.now()).strftime("%Y-%m-%dT%H")
+
+
+@transaction.atomic
+def record_trail_read(*, organization: Organization, acting: Acting, window: str, what: str, filters: dict,
+                      action: str = "audit.viewed", row_count: int | None = None) -> bool:
+    """Records the first read of a window at once; later reads in it are counted and summarized when it closes.
+
+    Returns True when an event was written now.
+    """
+    reader = f"{acting.actor['kind']}:{acting.actor.get('id', 'bot')}"
+    tally, created = AccessTally.objects.select_for_update().get_or_create(
+        organization=organization, action=action, reader=reader, window=window,
+        defaults={"actor": acting.actor, "recorded_via": acting.recorded_via, "last_filters": filters})
+    if created:
+        metadata = {"what": what, "filters": filters, "window": window}
+        if row_count is not None:
+            metadata["row_count"] = row_count
+        record_action(organization, action, acting, metadata=metadata)
+        return True
+    AccessTally.objects.filter(pk=tally.pk).update(count=tally.count + 1, last_at=timezone.now(),
+                                                   last_filters=filters)
+    return False
+
+
+def summarize_closed_windows(*, now=None) -> int:
+    """Writes one summary event per closed window with more than one read; returns how many were written."""
+    now = now or timezone.now()
+    written = 0
+    closed = AccessTally.objects.filter(summarized=False, last_at__lt=now - IDLE_WINDOW).select_related(
+        "organization")
+    for tally in closed.iterator():
+        with transaction.atomic():
+            locked = AccessTally.objects.select_for_update().get(pk=tally.pk)
+            if locked.summarized:
+                continue
+            if locked.count > 1:
+                record_event(organization=locked.organization, recorded_via=locked.recorded_via, event={
+                    "action": locked.action, "occurred_at": locked.last_at, "actor": locked.actor,
+                    "metadata": {"summary": True, "window": locked.window, "further_reads": locked.count - 1,
+                                 "from": locked.first_at.isoformat(), "to": locked.last_at.isoformat(),
+                                 "last_filters": locked.last_filters},
+                    **({"automation": {"id": "api", "name": "API reads"}} if locked.actor.get("kind") == "bot"
+                       else {}),
+                })
+                written += 1
+            locked.summarized = True
+            locked.save(update_fields=["summarized"])
+    return written
+
+
+def record_denied(*, organization: Organization, acting: Acting, resource: str, reason: str) -> None:
+    """A person or key tried to reach what its role or organization does not allow."""
+    record_action(organization, "authz.denied", acting, outcome="failure", reason=reason,
+                  targets=[{"type": "resource", "id": resource[:200]}])

@@ -1,0 +1,1 @@
+"""REST endpoints of the system log store: system-logs and webhooks."""
