@@ -21,6 +21,7 @@ urlpatterns = [
     path("", accounts.home, name="home"),
     path("accounts/", include(account_patterns)),
     path("audit/", include("audit.urls")),
+    path("settings/", include("audit.urls_settings")),
     path("admin/", admin.site.urls),
     path("api/v1/", include("audit.api.urls")),
     path("api/v1/", include("syslog.api.urls")),

@@ -6,6 +6,7 @@ from django.utils import timezone
 
 from ..catalog import Store, spec_for
 from ..documents import computed_hash
+from ..events import events_recorded
 from ..models import Actor, AuditEvent, ChainHead, EventTarget, Organization
 from ..validation import EventValidationError, validate_event
 
@@ -41,10 +42,17 @@ def record_events(*, organization: Organization, events: list[dict], recorded_vi
             head.seq, head.hash = rows[-1].seq, rows[-1].hash
             head.save(update_fields=["seq", "hash"])
             _count_actor_events(actors.values(), rows)
+            _announce_on_commit(organization, rows)
     by_event_id = {**stored, **{row.event_id: row for row in rows if row.event_id}}
     fresh_rows = iter(rows)
     ordered = [by_event_id[e["event_id"]] if e["event_id"] else next(fresh_rows) for e in clean]
     return Recorded(events=ordered, created=len(rows))
+
+
+def _announce_on_commit(organization, rows) -> None:
+    event_ids = [row.pk for row in rows]
+    transaction.on_commit(lambda: events_recorded.send(sender=AuditEvent, organization=organization,
+                                                       event_ids=event_ids))
 
 
 def _validate_batch(events, now) -> list[dict]:
