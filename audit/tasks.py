@@ -1,0 +1,22 @@
+"""Scheduled jobs of the audit store: thin entry points that call services, acting as each organization's bot."""
+from celery import shared_task
+
+from .models import Organization
+from .services.access import summarize_closed_windows
+from .services.integrity import verify_and_record
+
+
+@shared_task
+def verify_all_chains() -> dict:
+    """Nightly verification of every organization's chain; each outcome is kept as an IntegrityCheck."""
+    results = {}
+    for organization in Organization.objects.order_by("pk"):
+        check = verify_and_record(organization, triggered_by="schedule")
+        results[organization.slug] = check.status
+    return results
+
+
+@shared_task
+def summarize_trail_reads() -> int:
+    """Closes idle read windows, writing one summary event for each window that saw repeated reads."""
+    return summarize_closed_windows()
