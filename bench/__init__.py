@@ -1,0 +1,1 @@
+"""Benchmarks and the data generator; run them with `python -m bench [name ...]`."""
