@@ -42,7 +42,7 @@ class ActionSpec:
     retention: str = Retention.AUDIT
     summary: str = Summary.NONE
     ocsf_class: int = 6003   # API Activity, the OCSF default for reads and changes of business data
-    ocsf_activity: int = 0
+    ocsf_activity: int = 99  # Other: the OCSF classes used here define no activity 0
 
     @property
     def family(self) -> str:
@@ -67,7 +67,7 @@ _CATALOG = [
     _A("auth.locked_out", "authentication", "{actor}'s account was locked after repeated failed sign-ins",
        ocsf_class=OCSF_ACCOUNT_CHANGE, ocsf_activity=9),
     _A("auth.unlocked", "authentication", "{actor} unlocked {target}", ocsf_class=OCSF_ACCOUNT_CHANGE,
-       ocsf_activity=10),
+       ocsf_activity=12),
     _A("auth.password_changed", "authentication", "{actor} changed their password",
        ocsf_class=OCSF_ACCOUNT_CHANGE, ocsf_activity=3),
     _A("auth.password_reset_requested", "authentication", "A password reset was requested for {actor}",
@@ -88,7 +88,7 @@ _CATALOG = [
     _A("api_key.revoked", "authorization", "{actor} revoked API key {target}",
        ocsf_class=OCSF_ACCOUNT_CHANGE, ocsf_activity=6),
     # Configuration
-    _A("organization.created", "configuration", "{actor} created the organization"),
+    _A("organization.created", "configuration", "{actor} created the organization", ocsf_activity=1),
     _A("settings.changed", "configuration", "{actor} changed settings of {target}", ocsf_activity=3),
     _A("webhook.created", "configuration", "{actor} added webhook {target}", ocsf_activity=1),
     _A("webhook.updated", "configuration", "{actor} changed webhook {target}", ocsf_activity=3),
@@ -104,7 +104,7 @@ _CATALOG = [
     _A("retention.purged", "system", "{actor} deleted events past the retention period",
        ocsf_class=OCSF_EVENT_LOG, ocsf_activity=2),
     _A("erasure.completed", "system", "{actor} erased the personal data of {target}", ocsf_activity=4),
-    _A("integrity.verified", "system", "{actor} verified the audit chain"),
+    _A("integrity.verified", "system", "{actor} verified the audit chain", ocsf_activity=2),
     # Workflow data
     _A("run.launched", "data", "{actor} launched {run}", ocsf_activity=1),
     _A("run.completed", "data", "{run} was completed", ocsf_activity=3),
