@@ -1,0 +1,59 @@
+"""Project-level behaviour: production-safe settings, the database router, email settings."""
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.core.exceptions import ImproperlyConfigured
+
+from audit.models import AuditEvent
+from auditproject.email import email_settings_from_url
+from auditproject.routers import SystemLogRouter
+from syslog.models import SystemLogEntry
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _start_django(**env):
+    clean = {k: v for k, v in os.environ.items() if k not in {"SECRET_KEY", "DEBUG", "TRAILPROOF_TESTING"}}
+    clean.update(env, DJANGO_SETTINGS_MODULE="auditproject.settings")
+    return subprocess.run([sys.executable, "-c", "import django; django.setup()"], cwd=ROOT, env=clean,
+                          capture_output=True, text=True, timeout=60)
+
+
+def test_it_refuses_to_start_without_secret_key_when_debug_is_off():
+    result = _start_django(DEBUG="0")
+    assert result.returncode != 0
+    assert "SECRET_KEY must be set when DEBUG is off" in result.stderr
+
+
+def test_it_starts_with_a_secret_key():
+    result = _start_django(DEBUG="0", SECRET_KEY="a-real-secret")
+    assert result.returncode == 0, result.stderr
+
+
+def test_it_rejects_a_bad_boolean_setting():
+    result = _start_django(DEBUG="maybe", SECRET_KEY="x")
+    assert result.returncode != 0
+    assert "DEBUG must be a boolean" in result.stderr
+
+
+def test_system_logs_live_in_their_own_database():
+    router = SystemLogRouter()
+    assert router.db_for_write(SystemLogEntry) == "syslog"
+    assert router.db_for_read(AuditEvent) == "default"
+    assert router.allow_migrate("syslog", "syslog") and not router.allow_migrate("default", "syslog")
+    assert router.allow_migrate("default", "audit") and not router.allow_migrate("syslog", "audit")
+
+
+def test_email_url_becomes_smtp_settings():
+    config = email_settings_from_url("smtp+tls://mailer:s%40cret@mail.example.com:587")
+    assert config["EMAIL_HOST"] == "mail.example.com" and config["EMAIL_PORT"] == 587
+    assert config["EMAIL_HOST_USER"] == "mailer" and config["EMAIL_HOST_PASSWORD"] == "s@cret"
+    assert config["EMAIL_USE_TLS"] is True
+
+
+def test_email_url_with_unknown_scheme_is_refused():
+    with pytest.raises(ImproperlyConfigured, match="EMAIL_URL"):
+        email_settings_from_url("ftp://example.com")
