@@ -1,4 +1,11 @@
-"""The canonical JSON form (RFC 8785) that the hash chain is computed over, and the chain hash itself."""
+"""The canonical JSON form (RFC 8785) that the hash chain is computed over, and the chain hash itself.
+
+`rfc8785` is the reference. orjson with sorted keys writes the same bytes for strings, safe integers,
+booleans, null, lists and objects whose keys sort the same by code point as by UTF-16 code unit, so
+documents take that path; each float is written by the reference and spliced in as a pre-serialized
+fragment. Anything else (big integers, tuples, subclasses, unusual keys) is written by the reference.
+tests/audit/test_canonical.py proves the two byte-identical with hypothesis.
+"""
 import hashlib
 from datetime import UTC
 
@@ -8,28 +15,61 @@ import rfc8785
 GENESIS_HASH = "0" * 64
 TIMESTAMP_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
 _SAFE_INT = 2**53 - 1
+_FIRST_UNSORTED_BMP = "\ue000"  # from here on, UTF-16 orders astral characters (surrogates) first
 
 
-def _fast_path_applies(value) -> bool:
-    """True when orjson with sorted keys writes exactly the RFC 8785 bytes for this value.
+class _Reference(Exception):
+    """This value must be written by the reference implementation."""
 
-    That holds for strings, safe integers, booleans, null, lists and objects whose keys are ASCII (for
-    non-ASCII keys RFC 8785 orders by UTF-16 code units); floats always take the reference path.
-    """
-    if value is None or value is True or value is False or type(value) is str:
-        return True
-    if type(value) is int:
-        return -_SAFE_INT <= value <= _SAFE_INT
-    if type(value) is dict:
-        return all(type(k) is str and k.isascii() and _fast_path_applies(v) for k, v in value.items())
-    if type(value) is list:
-        return all(_fast_path_applies(item) for item in value)
-    return False
+
+def _key_sorts_alike(key) -> bool:
+    return type(key) is str and (key.isascii() or not key or max(key) < _FIRST_UNSORTED_BMP)
+
+
+def _for_orjson(value):
+    """`value` as orjson should write it: floats replaced by RFC 8785 fragments (copying only what holds one)."""
+    kind = type(value)
+    if kind is str or value is None or kind is bool:
+        return value
+    if kind is int:
+        if -_SAFE_INT <= value <= _SAFE_INT:
+            return value
+        raise _Reference
+    if kind is float:
+        return orjson.Fragment(rfc8785.dumps(value))
+    if kind is dict:
+        copy = None
+        for key, item in value.items():
+            if not _key_sorts_alike(key):
+                raise _Reference
+            ready = _for_orjson(item)
+            if ready is not item:
+                if copy is None:
+                    copy = dict(value)
+                copy[key] = ready
+        return value if copy is None else copy
+    if kind is list:
+        copy = None
+        for position, item in enumerate(value):
+            ready = _for_orjson(item)
+            if ready is not item:
+                if copy is None:
+                    copy = list(value)
+                copy[position] = ready
+        return value if copy is None else copy
+    raise _Reference
 
 
 def canonical_bytes(value) -> bytes:
-    if _fast_path_applies(value):
-        return orjson.dumps(value, option=orjson.OPT_SORT_KEYS)
+    """The RFC 8785 serialization of `value`, exactly as `rfc8785.dumps` writes it (or its error)."""
+    try:
+        return orjson.dumps(_for_orjson(value), option=orjson.OPT_SORT_KEYS)
+    except (_Reference, rfc8785.CanonicalizationError, orjson.JSONEncodeError, RecursionError):
+        return rfc8785.dumps(value)
+
+
+def reference_bytes(value) -> bytes:
+    """The reference serialization, for tests and benchmarks."""
     return rfc8785.dumps(value)
 
 
@@ -39,8 +79,10 @@ def chain_hash(prev_hash: str, canonical: bytes) -> str:
 
 def format_timestamp(moment) -> str:
     """UTC, microsecond precision, `Z` suffix: the one textual form of a timestamp in hashes and output."""
-    return moment.astimezone(UTC).strftime(TIMESTAMP_FORMAT)
-
+    moment = moment.astimezone(UTC)
+    if moment.year >= 1000:  # isoformat writes what strftime does, faster; strftime pads years < 1000 by platform
+        return moment.replace(tzinfo=None).isoformat(timespec="microseconds") + "Z"
+    return moment.strftime(TIMESTAMP_FORMAT)
 
 
 HASHED_FIELDS = (
