@@ -49,3 +49,23 @@ def bot_of(organization: Organization) -> Actor:
 
 def latest_integrity_check(organization: Organization) -> IntegrityCheck | None:
     return IntegrityCheck.objects.filter(organization=organization).order_by("-checked_at").first()
+
+
+def actor_activity(events: QuerySet[AuditEvent]) -> dict:
+    """Counts by action and outcome, per day, and (for the bot) per automation, over an actor's events."""
+    from django.db.models import Count
+    from django.db.models.functions import TruncDate
+    from django.utils import timezone
+
+    by_action = list(events.order_by().values("action", "outcome").annotate(n=Count("pk")).order_by("-n", "action"))
+    daily = list(events.order_by().annotate(day=TruncDate("occurred_at", tzinfo=timezone.get_current_timezone()))
+                 .values("day").annotate(n=Count("pk"), failures=Count("pk", filter=Q(outcome="failure")))
+                 .order_by("day"))
+    automations = list(events.filter(actor_kind="bot").order_by()
+                       .values("automation__id", "automation__name", "automation__trigger")
+                       .annotate(n=Count("pk")).order_by("-n"))
+    return {"by_action": by_action, "daily": daily, "automations": automations}
+
+
+def event_by_seq(organization: Organization, seq: int) -> AuditEvent | None:
+    return events_for(organization).filter(seq=seq).first()

@@ -1,8 +1,140 @@
-"""Investigation pages for compliance officers (placeholder until the investigation issue lands)."""
-from django.contrib.auth.decorators import login_required
+"""Investigation pages: the organization's trail, an actor's page and an event's page, all org-scoped."""
+from datetime import timedelta
+
+from django.http import JsonResponse
 from django.shortcuts import render
+from django.utils import timezone
+
+from ..canonical import GENESIS_HASH
+from ..documents import computed_hash
+from ..filters import EventFilter
+from ..models.events import ActorKind
+from ..selectors import actor_activity, actor_for, actors_for, event_by_seq, event_for, filtered_events
+from .paging import capped_count, page_of
+from .scope import investigator_required, not_in_organization, record_read
+
+ACTOR_PERIOD = timedelta(days=30)
+PICKER_SIZE = 40
+LOOKUP_SIZE = 20
 
 
-@login_required
+def _picker_actors(organization):
+    """The bot and API clients first (they are easy to forget), then the most recently active people."""
+    actors = actors_for(organization)
+    machines = list(actors.exclude(kind=ActorKind.USER)[:PICKER_SIZE // 2])
+    people = list(actors.filter(kind=ActorKind.USER)[:PICKER_SIZE - len(machines)])
+    return machines + people
+
+
+def _filter_context(request, event_filter: EventFilter) -> dict:
+    return {"filter": event_filter, "form": event_filter.form, "params": request.GET,
+            "organization": request.investigation.organization,
+            "picker_actors": _picker_actors(request.investigation.organization),
+            "kinds": ActorKind.choices}
+
+
+@investigator_required
 def trail(request):
-    return render(request, "home.html", {"membership": request.membership})
+    organization = request.investigation.organization
+    event_filter = filtered_events(organization, request.GET)
+    context = _filter_context(request, event_filter)
+    if event_filter.is_valid():
+        context["page"] = page_of(event_filter.qs, request.GET.get("cursor"))
+        context["count"], context["count_capped"] = capped_count(event_filter.qs)
+        record_read(request, what="trail", filters=event_filter.applied())
+    return render(request, "audit/trail.html", context)
+
+
+@investigator_required
+def actor_list(request):
+    query = request.GET.get("q", "").strip()[:200]
+    actors = actors_for(request.investigation.organization, query)
+    kind = request.GET.get("kind")
+    if kind in ActorKind.values:
+        actors = actors.filter(kind=kind)
+    return render(request, "audit/actor_list.html", {
+        "actors": actors[:100], "q": query, "kind": kind, "kinds": ActorKind.choices,
+        "organization": request.investigation.organization})
+
+
+@investigator_required
+def actor_lookup(request):
+    """The actor picker's search, scoped to the organization: JSON for the datalist."""
+    query = request.GET.get("q", "").strip()[:200]
+    actors = actors_for(request.investigation.organization, query)[:LOOKUP_SIZE]
+    return JsonResponse({"results": [
+        {"id": actor.external_id, "name": actor.display_name, "kind": actor.kind} for actor in actors]})
+
+
+def _actor_period(event_filter: EventFilter, actor):
+    since = event_filter.form.cleaned_data.get("since")
+    until = event_filter.form.cleaned_data.get("until")
+    if until is None:
+        until = (actor.last_seen or timezone.now()) + timedelta(seconds=1)
+    return since or until - ACTOR_PERIOD, until
+
+
+def _day_bars(daily, since, until) -> list[dict]:
+    counts = {row["day"]: row for row in daily}
+    first, last = timezone.localtime(since).date(), timezone.localtime(until).date()
+    peak = max((row["n"] for row in daily), default=0) or 1
+    bars, day = [], first
+    while day <= last:
+        row = counts.get(day, {"n": 0, "failures": 0})
+        bars.append({"day": day, "n": row["n"], "failures": row["failures"], "height": round(100 * row["n"] / peak),
+                     "failure_height": round(100 * row["failures"] / peak)})
+        day += timedelta(days=1)
+    return bars
+
+
+@investigator_required
+def actor_detail(request, pk):
+    organization = request.investigation.organization
+    actor = actor_for(organization, pk)
+    if actor is None:
+        not_in_organization(request, "actor")
+    params = request.GET.copy()
+    params.pop("actor", None)
+    event_filter = filtered_events(organization, params)
+    context = {**_filter_context(request, event_filter), "actor": actor}
+    if event_filter.is_valid():
+        events = event_filter.qs.filter(actor=actor)
+        since, until = _actor_period(event_filter, actor)
+        activity = actor_activity(events.filter(occurred_at__gte=since, occurred_at__lt=until))
+        context.update(activity, since=since, until=until, bars=_day_bars(activity["daily"], since, until),
+                       page=page_of(events, request.GET.get("cursor")),
+                       failures=sum(row["n"] for row in activity["by_action"] if row["outcome"] == "failure"),
+                       total=sum(row["n"] for row in activity["by_action"]))
+        record_read(request, what=f"actor:{actor.external_id}", filters=event_filter.applied())
+    return render(request, "audit/actor_detail.html", context)
+
+
+def chain_status(organization, event) -> dict:
+    """This event's own hash recomputed, and its link to the event before it."""
+    content_ok = computed_hash(event) == event.hash
+    previous = event_by_seq(organization, event.seq - 1) if event.seq > 1 else None
+    if event.seq == 1:
+        link = "ok" if event.prev_hash == GENESIS_HASH else "broken"
+    elif previous is None:
+        link = "missing"
+    else:
+        link = "ok" if previous.hash == event.prev_hash else "broken"
+    return {"content_ok": content_ok, "link": link, "previous": previous,
+            "next": event_by_seq(organization, event.seq + 1), "ok": content_ok and link == "ok"}
+
+
+@investigator_required
+def event_detail(request, pk):
+    organization = request.investigation.organization
+    event = event_for(organization, pk)
+    if event is None:
+        not_in_organization(request, "event")
+    related = None
+    if event.run_id:
+        related = list(filtered_events(organization, {"run": event.run_id}).qs
+                       .exclude(pk=event.pk).order_by("-occurred_at", "-seq")[:10])
+    changes = sorted((event.changes or {}).items())
+    record_read(request, what=f"event:{event.seq}")
+    return render(request, "audit/event_detail.html", {
+        "event": event, "organization": organization, "chain": chain_status(organization, event),
+        "changes": changes, "related": related, "erased": event.actor.erased_at is not None})

@@ -1,0 +1,41 @@
+"""Template helpers of the investigation pages: local times with UTC on hover, JSON, and filter-keeping links."""
+import json
+from datetime import UTC
+
+from django import template
+from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.http import urlencode
+
+register = template.Library()
+
+
+@register.filter
+def when(value):
+    """The moment in the viewer's time zone, with the stored UTC value on hover and in `datetime`."""
+    if not value:
+        return ""
+    utc = value.astimezone(UTC)
+    local = timezone.localtime(value)
+    return format_html('<time datetime="{}" title="{} UTC">{}</time>', utc.isoformat().replace("+00:00", "Z"),
+                       utc.strftime("%Y-%m-%d %H:%M:%S"), local.strftime("%Y-%m-%d %H:%M:%S %Z"))
+
+
+@register.filter
+def as_json(value):
+    """Stored JSON data shown as text (the template escapes it)."""
+    if isinstance(value, str):
+        return value
+    return json.dumps(value, indent=2, ensure_ascii=False, sort_keys=True)
+
+
+@register.simple_tag
+def query_with(params, **changes):
+    """The current query string with some parameters replaced (None or "" removes them); keeps the filters."""
+    data = {key: params.getlist(key) for key in params}
+    for key, value in changes.items():
+        if value in (None, ""):
+            data.pop(key, None)
+        else:
+            data[key] = [value]
+    return "?" + urlencode(data, doseq=True) if data else "?"
