@@ -1,4 +1,6 @@
-"""System log entries, kept in the `syslog` database and deleted with their organization."""
+"""The system log store (entries, webhook endpoints and their deliveries), in the `syslog` database."""
+import uuid
+
 from django.db import models
 from django.utils import timezone
 
@@ -27,3 +29,62 @@ class SystemLogEntry(models.Model):
 
     def __str__(self):
         return f"{self.kind}: {self.message}"
+
+
+class WebhookEndpoint(models.Model):
+    """An organization's subscription: where to POST which audit actions, and the secret that signs them."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    organization_id = models.BigIntegerField(db_index=True)
+    url = models.URLField(max_length=2000)
+    actions = models.JSONField(default=list, blank=True, help_text="Exact actions or prefixes like auth.*; "
+                                                                    "empty means every action.")
+    description = models.CharField(max_length=200, blank=True)
+    # Kept so deliveries can be signed; shown once at creation and never serialized or logged afterwards.
+    secret = models.CharField(max_length=120)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+    created_via = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self):
+        return self.url
+
+    def __repr__(self):
+        return f"<WebhookEndpoint {self.id} {self.url}>"
+
+
+class DeliveryStatus(models.TextChoices):
+    PENDING = "pending", "Pending"
+    SUCCEEDED = "succeeded", "Delivered"
+    ABANDONED = "abandoned", "Abandoned"
+
+
+class WebhookDelivery(models.Model):
+    """One audit event owed to one endpoint; its id is the `webhook-id` of every attempt."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    organization_id = models.BigIntegerField()
+    endpoint = models.ForeignKey(WebhookEndpoint, on_delete=models.CASCADE, related_name="deliveries")
+    event_id = models.BigIntegerField(help_text="The audit event's id in the main database.")
+    status = models.CharField(max_length=10, choices=DeliveryStatus.choices, default=DeliveryStatus.PENDING)
+    attempts = models.PositiveIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(default=timezone.now)
+    last_status_code = models.PositiveIntegerField(null=True, blank=True)
+    last_error = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name_plural = "webhook deliveries"
+        constraints = [models.UniqueConstraint(fields=["endpoint", "event_id"], name="one_delivery_per_event")]
+        indexes = [
+            models.Index(fields=["status", "next_attempt_at"], name="delivery_due"),
+            models.Index(fields=["organization_id"], name="delivery_org"),
+        ]
+
+    @property
+    def webhook_id(self) -> str:
+        return f"msg_{self.id.hex}"

@@ -3,7 +3,7 @@ import logging
 
 from django.db import transaction
 
-from .models import SystemLogEntry
+from .models import SystemLogEntry, WebhookDelivery, WebhookEndpoint
 
 logger = logging.getLogger("trailproof.syslog")
 
@@ -19,5 +19,9 @@ def log_system_event(*, organization_id: int, kind: str, severity: str, message:
 
 
 def delete_organization_logs(organization_id: int) -> int:
-    deleted, _ = SystemLogEntry.objects.filter(organization_id=organization_id).delete()
+    """Everything the system log store keeps for an organization: entries, webhooks and their deliveries."""
+    with transaction.atomic(using="syslog"):
+        WebhookDelivery.objects.filter(organization_id=organization_id).delete()
+        WebhookEndpoint.objects.filter(organization_id=organization_id).delete()
+        deleted, _ = SystemLogEntry.objects.filter(organization_id=organization_id).delete()
     return deleted

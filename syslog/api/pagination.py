@@ -1,0 +1,52 @@
+"""Cursor pagination in the contract's shape: {"results": [...], "next": <url or null>}."""
+from rest_framework import exceptions
+from rest_framework.pagination import CursorPagination
+from rest_framework.response import Response
+
+MAX_PAGE_SIZE = 500
+
+
+class ResultsCursorPagination(CursorPagination):
+    page_size = 50
+    page_size_query_param = "page_size"
+    max_page_size = MAX_PAGE_SIZE
+    ordering = ("-occurred_at", "-id")
+
+    def get_page_size(self, request):
+        raw = request.query_params.get(self.page_size_query_param)
+        if raw in (None, ""):
+            return self.page_size
+        if not raw.isdigit() or not 1 <= int(raw) <= MAX_PAGE_SIZE:
+            raise exceptions.ValidationError({"page_size": [f"Use a whole number from 1 to {MAX_PAGE_SIZE}."]})
+        return int(raw)
+
+    def decode_cursor(self, request):
+        try:
+            return super().decode_cursor(request)
+        except exceptions.NotFound:
+            raise exceptions.ValidationError({"cursor": ["Invalid cursor; use the `next` link as given."]}) from None
+
+    def get_paginated_response(self, data):
+        return Response({"results": data, "next": self.get_next_link()})
+
+    def get_paginated_response_schema(self, schema):
+        return {
+            "type": "object",
+            "required": ["results", "next"],
+            "properties": {
+                "results": schema,
+                "next": {"type": "string", "nullable": True, "format": "uri",
+                         "description": "The next page, or null on the last one."},
+            },
+        }
+
+    def get_schema_operation_parameters(self, view):
+        parameters = super().get_schema_operation_parameters(view)
+        for parameter in parameters:
+            if parameter["name"] == self.page_size_query_param:
+                parameter["schema"].update({"minimum": 1, "maximum": MAX_PAGE_SIZE, "default": self.page_size})
+        return parameters
+
+
+class CreatedCursorPagination(ResultsCursorPagination):
+    ordering = ("created_at", "id")

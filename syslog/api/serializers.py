@@ -1,0 +1,58 @@
+"""Serializers of the system log and webhook endpoints: input checks and the shapes returned."""
+from rest_framework import serializers
+
+from audit.validation import ACTION_RE
+
+from ..models import SystemLogEntry, WebhookEndpoint
+from ..targets import UnsafeTarget, check_url
+
+MAX_ACTIONS = 50
+ACTIONS_HELP = ("Exact actions (task.completed) or prefixes ending in .* (auth.*); an empty list means "
+                "every action.")
+
+
+def _valid_pattern(pattern: str) -> bool:
+    if pattern.endswith(".*"):
+        return bool(ACTION_RE.fullmatch(pattern[:-2] + ".x"))
+    return bool(ACTION_RE.fullmatch(pattern))
+
+
+class SystemLogEntrySerializer(serializers.ModelSerializer):
+    class Meta:
+        model = SystemLogEntry
+        fields = ["id", "kind", "severity", "occurred_at", "message", "details"]
+
+
+class WebhookSerializer(serializers.ModelSerializer):
+    """What an endpoint looks like when read: never its secret."""
+
+    class Meta:
+        model = WebhookEndpoint
+        fields = ["id", "url", "actions", "description", "created_at", "updated_at"]
+
+
+class WebhookCreatedSerializer(WebhookSerializer):
+    secret = serializers.CharField(help_text="The signing secret (whsec_ + base64). Shown this once only.")
+
+    class Meta(WebhookSerializer.Meta):
+        fields = [*WebhookSerializer.Meta.fields, "secret"]
+
+
+class WebhookInputSerializer(serializers.Serializer):
+    url = serializers.URLField(max_length=2000, help_text="Where deliveries are POSTed (http or https).")
+    actions = serializers.ListField(child=serializers.CharField(max_length=102), max_length=MAX_ACTIONS,
+                                    required=False, default=list, help_text=ACTIONS_HELP)
+    description = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+
+    def validate_url(self, value):
+        try:
+            check_url(value)
+        except UnsafeTarget as refused:
+            raise serializers.ValidationError(str(refused)) from None
+        return value
+
+    def validate_actions(self, value):
+        bad = [pattern for pattern in value if not _valid_pattern(pattern)]
+        if bad:
+            raise serializers.ValidationError(f"Not an action or action prefix: {', '.join(bad)}. {ACTIONS_HELP}")
+        return list(dict.fromkeys(value))

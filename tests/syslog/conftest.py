@@ -1,0 +1,88 @@
+"""Fixtures for the system log and webhook tests: keyed API clients and a real local webhook receiver."""
+import http.server
+import queue
+import threading
+
+import pytest
+from rest_framework.test import APIClient
+
+from audit.acting import Acting
+from audit.services.api_keys import create_api_key
+
+
+def make_key(organization, scopes, name="integration") -> str:
+    return create_api_key(organization=organization, name=name, scopes=scopes,
+                          acting=Acting.for_system("tests")).plain
+
+
+def key_client(organization, *scopes) -> APIClient:
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {make_key(organization, scopes)}")
+    return client
+
+
+@pytest.fixture
+def webhooks_api(org):
+    return key_client(org, "webhooks:manage")
+
+
+@pytest.fixture
+def syslog_api(org):
+    return key_client(org, "syslog:read")
+
+
+@pytest.fixture
+def outsider_api(other_org):
+    """Another organization's key holding every scope."""
+    return key_client(other_org, "events:write", "events:read", "export", "syslog:read", "webhooks:manage")
+
+
+@pytest.fixture
+def private_targets(settings):
+    settings.WEBHOOK_ALLOW_PRIVATE_TARGETS = True
+    return settings
+
+
+class Receiver:
+    """A real HTTP server on 127.0.0.1 that records each request and answers with the next scripted status."""
+
+    def __init__(self):
+        self.requests: queue.Queue = queue.Queue()
+        self.statuses: list[int] = []
+        receiver = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_POST(self):
+                body = self.rfile.read(int(self.headers.get("content-length", 0)))
+                status = receiver.statuses.pop(0) if receiver.statuses else 200
+                receiver.requests.put({"headers": {k.lower(): v for k, v in self.headers.items()},
+                                       "body": body, "path": self.path, "status": status})
+                self.send_response(status)
+                self.send_header("content-length", "2")
+                self.end_headers()
+                self.wfile.write(b"ok")
+
+            def log_message(self, *args):
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hooks/trailproof"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    def received(self, timeout=10.0) -> dict:
+        return self.requests.get(timeout=timeout)
+
+    def all_received(self) -> list[dict]:
+        items = []
+        while not self.requests.empty():
+            items.append(self.requests.get_nowait())
+        return items
+
+
+@pytest.fixture
+def receiver():
+    server = Receiver()
+    server.thread.start()
+    yield server
+    server.server.shutdown()
+    server.server.server_close()
