@@ -11,4 +11,6 @@ app.autodiscover_tasks()
 app.conf.beat_schedule = {
     "verify-audit-chains-nightly": {"task": "audit.tasks.verify_all_chains", "schedule": 24 * 3600},
     "summarize-trail-reads": {"task": "audit.tasks.summarize_trail_reads", "schedule": 15 * 60},
+    # Retries without a broker's countdown, and deliveries whose queue message was lost.
+    "deliver-due-webhooks": {"task": "syslog.deliver_due_webhooks", "schedule": 60},
 }
