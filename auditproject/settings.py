@@ -31,6 +31,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "django_filters",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
     "audit",
     "activity",
     "syslog",
@@ -156,12 +157,25 @@ REST_FRAMEWORK = {
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "EXCEPTION_HANDLER": "audit.api.errors.contract_exception_handler",
     "UNAUTHENTICATED_USER": None,
+    # Per API key (or signed-in person) and kind of call; over it: 429 with Retry-After.
+    "DEFAULT_THROTTLE_RATES": {
+        "read": env_str("API_READ_RATE", "1200/minute"),
+        "write": env_str("API_WRITE_RATE", "600/minute"),
+        "export": env_str("API_EXPORT_RATE", "30/minute"),
+    },
 }
+# Failed API key authentications per client address, and the window (seconds) they are counted in.
+TRAILPROOF_API_AUTH_FAILURES = (env_int("API_AUTH_FAILURE_LIMIT", 20), 300)
 SPECTACULAR_SETTINGS = {
     "TITLE": "Trailproof API",
     "DESCRIPTION": "Ingest, investigate, poll and export tamper-evident audit events.",
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
+    # The docs page's assets are served from this deployment (drf-spectacular-sidecar), not a CDN.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
 }
 
 LOGGING = {

@@ -1,9 +1,19 @@
-"""Bearer API key authentication: the request acts for the key's organization with the key's scopes."""
+"""Bearer API key authentication: the request acts for the key's organization with the key's scopes.
+
+Failed attempts are counted per client address and throttled; the key itself is never logged.
+"""
+import logging
+
+from django.conf import settings
+from django.core.cache import cache
 from django.utils import timezone
 from rest_framework import authentication, exceptions
 
+from ..acting import Acting, source_of
 from ..models import ApiKey
 from ..models.api_keys import hash_key
+
+logger = logging.getLogger("audit.api.auth")
 
 
 class ApiKeyPrincipal:
@@ -11,6 +21,7 @@ class ApiKeyPrincipal:
 
     is_authenticated = True
     is_anonymous = False
+    is_superuser = False
 
     def __init__(self, key: ApiKey):
         self.key = key
@@ -20,6 +31,35 @@ class ApiKeyPrincipal:
         return str(self.key)
 
 
+def key_acting(key: ApiKey, request=None) -> Acting:
+    """A key acts as an API client named after the key, and is what events it submits were recorded via."""
+    return Acting(actor={"kind": "api_client", "id": key.actor_id, "name": key.name},
+                  recorded_via=f"api_key:{key.prefix}", source=source_of(request))
+
+
+def _failure_cache_key(request) -> str:
+    return "api-auth-failures:" + (request.META.get("REMOTE_ADDR") or "unknown")
+
+
+def _refuse_if_throttled(request) -> None:
+    limit, window = settings.TRAILPROOF_API_AUTH_FAILURES
+    if cache.get(_failure_cache_key(request), 0) >= limit:
+        raise exceptions.Throttled(wait=window, detail="Too many failed API key attempts from this address.")
+
+
+def _count_failure(request) -> None:
+    limit, window = settings.TRAILPROOF_API_AUTH_FAILURES
+    cache_key = _failure_cache_key(request)
+    cache.add(cache_key, 0, timeout=window)
+    try:
+        failures = cache.incr(cache_key)
+    except ValueError:  # expired between add and incr
+        failures = 1
+        cache.set(cache_key, failures, timeout=window)
+    logger.warning("Failed API key authentication from %s (%d in the current window)",
+                   request.META.get("REMOTE_ADDR"), failures)
+
+
 class ApiKeyAuthentication(authentication.BaseAuthentication):
     keyword = "Bearer"
 
@@ -27,14 +67,16 @@ class ApiKeyAuthentication(authentication.BaseAuthentication):
         header = authentication.get_authorization_header(request).decode("latin-1")
         if not header:
             return None
+        _refuse_if_throttled(request)
         keyword, _, plain = header.partition(" ")
         if keyword != self.keyword or not plain.strip():
+            _count_failure(request)
             raise exceptions.AuthenticationFailed("Use the header 'Authorization: Bearer <key>'.")
-        try:
-            key = ApiKey.objects.select_related("organization").get(key_hash=hash_key(plain.strip()),
-                                                                    revoked_at__isnull=True)
-        except ApiKey.DoesNotExist:
-            raise exceptions.AuthenticationFailed("Unknown or revoked API key.") from None
+        key = (ApiKey.objects.select_related("organization")
+               .filter(key_hash=hash_key(plain.strip()), revoked_at__isnull=True).first())
+        if key is None:
+            _count_failure(request)
+            raise exceptions.AuthenticationFailed("Unknown or revoked API key.")
         now = timezone.now()
         if key.last_used_at is None or (now - key.last_used_at).total_seconds() > 60:
             ApiKey.objects.filter(pk=key.pk).update(last_used_at=now)

@@ -2,11 +2,13 @@
 from .access import AccessTally
 from .api_keys import SCOPES, ApiKey
 from .events import Actor, AuditEvent, ChainHead, EventTarget, IntegrityCheck
+from .idempotency import IdempotencyKey
 from .tenancy import Membership, Organization, Role, User
 
 __all__ = [
     "AccessTally",
     "SCOPES", "ApiKey",
     "Actor", "AuditEvent", "ChainHead", "EventTarget", "IntegrityCheck",
+    "IdempotencyKey",
     "Membership", "Organization", "Role", "User",
 ]

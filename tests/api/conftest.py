@@ -58,3 +58,19 @@ def record(org):
         return record_events(organization=organization or org, events=list(events) or [event_payload()],
                              recorded_via="tests").events
     return _record
+
+
+@pytest.fixture(autouse=True)
+def _fresh_throttles():
+    """Throttle counters live in the cache; each test starts with none."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
+def post_json(client, data, **headers):
+    import orjson
+
+    return client.post("/api/v1/events", data=orjson.dumps(data), content_type="application/json", **headers)

@@ -1,0 +1,23 @@
+"""The base of every trail endpoint: key or session authentication, scope check, per-caller throttle."""
+from rest_framework.generics import GenericAPIView
+from rest_framework.renderers import BrowsableAPIRenderer
+
+from .permissions import HasScope, acting_of, organization_of
+from .renderers import OrjsonRenderer
+from .throttling import CallerRateThrottle
+
+
+class TrailView(GenericAPIView):
+    permission_classes = [HasScope]
+    throttle_classes = [CallerRateThrottle]
+    renderer_classes = [OrjsonRenderer, BrowsableAPIRenderer]
+    required_scope = "events:read"
+    throttle_scope = "read"
+    filter_backends = []
+    pagination_class = None
+
+    def organization(self):
+        return organization_of(self.request)
+
+    def acting(self):
+        return acting_of(self.request)

@@ -1,0 +1,59 @@
+"""Ingest over the API: one event or a batch, made safe to retry by an `Idempotency-Key`."""
+import hashlib
+from dataclasses import dataclass
+
+from django.db import IntegrityError, transaction
+
+from ..models import AuditEvent, IdempotencyKey, Organization
+from ..selectors import events_for
+from .recording import record_events
+
+
+class IdempotencyConflict(Exception):
+    """The key was first used with a different request body."""
+
+
+@dataclass
+class Ingested:
+    events: list[AuditEvent]  # in the order sent
+    created: int              # how many are new
+    batch: bool
+
+
+def body_hash(body: bytes) -> str:
+    return hashlib.sha256(body).hexdigest()
+
+
+def ingest(*, organization: Organization, events: list, batch: bool, recorded_via: str,
+           idempotency_key: str | None = None, request_hash: str = "") -> Ingested:
+    """Records the events all or nothing; a repeated idempotency key returns the first request's events."""
+    if not idempotency_key:
+        recorded = record_events(organization=organization, events=events, recorded_via=recorded_via)
+        return Ingested(recorded.events, recorded.created, batch)
+    replay = _replay(organization, idempotency_key, request_hash)
+    if replay is not None:
+        return replay
+    try:
+        with transaction.atomic():
+            recorded = record_events(organization=organization, events=events, recorded_via=recorded_via)
+            IdempotencyKey.objects.create(organization=organization, key=idempotency_key,
+                                          request_hash=request_hash, batch=batch,
+                                          event_pks=[event.pk for event in recorded.events])
+    except IntegrityError:
+        # A concurrent request with the same key committed first; everything here rolled back.
+        replay = _replay(organization, idempotency_key, request_hash)
+        if replay is None:
+            raise
+        return replay
+    return Ingested(recorded.events, recorded.created, batch)
+
+
+def _replay(organization, key, request_hash) -> Ingested | None:
+    used = IdempotencyKey.objects.filter(organization=organization, key=key).first()
+    if used is None:
+        return None
+    if used.request_hash != request_hash:
+        raise IdempotencyConflict(key)
+    by_pk = events_for(organization).filter(pk__in=used.event_pks).in_bulk()
+    # An event purged by retention since is simply no longer returned.
+    return Ingested([by_pk[pk] for pk in used.event_pks if pk in by_pk], 0, used.batch)
