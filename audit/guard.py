@@ -4,9 +4,9 @@ A plain UPDATE of an event is always refused, and so is a DELETE (or TRUNCATE) u
 opened the retention purge path with `retention_purge_allowed()`.
 """
 import threading
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 
-from django.db import connections
+from django.db import DatabaseError, connections
 
 TABLE = "audit_auditevent"
 PURGE_SETTING = "trailproof.retention_purge"
@@ -59,16 +59,24 @@ def retention_purge_allowed(using: str = "default"):
     if connection.vendor == "postgresql":
         if not connection.in_atomic_block:
             raise RuntimeError("retention_purge_allowed() must be used inside transaction.atomic().")
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT set_config(%s, 'on', true)", [PURGE_SETTING])
+        _set_purge_path(connection, "on")
         try:
             yield
-        finally:
-            with connection.cursor() as cursor:
-                cursor.execute("SELECT set_config(%s, 'off', true)", [PURGE_SETTING])
+        except BaseException:
+            # A failed statement leaves the transaction unusable, and the setting ends with it; closing the
+            # path must not hide the error that got us here.
+            with suppress(DatabaseError):
+                _set_purge_path(connection, "off")
+            raise
+        _set_purge_path(connection, "off")
     else:
         _sqlite_purge.allowed = True
         try:
             yield
         finally:
             _sqlite_purge.allowed = False
+
+
+def _set_purge_path(connection, value: str) -> None:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT set_config(%s, %s, true)", [PURGE_SETTING, value])
