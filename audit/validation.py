@@ -267,7 +267,8 @@ def validate_event(raw, *, now: datetime) -> dict:
         if not ACTION_RE.fullmatch(action):
             errors.add("action", "Must be a lowercase dotted name of 2 to 6 segments, like task.completed.")
         elif action.split(".", 1)[0] in SKIPPED_FAMILIES:
-            errors.add("action", SKIPPED_FAMILIES[action.split(".", 1)[0]].capitalize() + ".")
+            why = SKIPPED_FAMILIES[action.split(".", 1)[0]]
+            errors.add("action", why[:1].upper() + why[1:] + ".")  # not capitalize(): it lowercases "UI"
     occurred_at = raw.get("occurred_at")
     if occurred_at is None:
         errors.add("occurred_at", "This field is required.")
