@@ -21,7 +21,7 @@ if env_bool("TRAILPROOF_TESTING", False):
     ALLOWED_HOSTS = ["*"]
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "audit.admin_site.TrailproofAdminConfig",  # Django's admin, recording refusals
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",

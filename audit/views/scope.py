@@ -37,11 +37,16 @@ def _home_organization(request) -> Organization | None:
     return membership.organization if membership else None
 
 
-def refuse(request, *, reason: str, organization: Organization | None = None, status: int = 403):
+def record_refusal(request, *, reason: str, organization: Organization | None = None) -> None:
+    """Records `authz.denied` in the organization the person works in (they may belong to none)."""
     organization = organization or _home_organization(request)
     if organization is not None:
         record_denied(organization=organization, acting=Acting.for_user(request.user, request),
                       resource=request.get_full_path(), reason=reason)
+
+
+def refuse(request, *, reason: str, status: int = 403):
+    record_refusal(request, reason=reason)
     return render(request, "audit/refused.html", {"reason": reason}, status=status)
 
 

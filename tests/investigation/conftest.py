@@ -14,13 +14,15 @@ def trail(org):
     events = [
         event_payload(actor={"kind": "user", "id": "u-100", "name": "Maria Lopez", "email": "maria@example.com"}),
         event_payload(action="auth.login_failed", outcome="failure", reason="Wrong password",
-                      actor={"kind": "user", "id": "u-100", "name": "Maria Lopez"}, targets=[], run=None, task=None),
+                      actor={"kind": "user", "id": "u-100", "name": "Maria Lopez", "email": "maria@example.com"},
+                      targets=[], run=None, task=None),
         event_payload(action="form.field_updated", actor={"kind": "api_client", "id": "client-7", "name": "ERP sync"},
                       changes={"amount": {"before": 10, "after": 25}}),
         event_payload(action="task.assigned", actor={"kind": "bot"},
                       automation={"id": "auto-assign", "name": "Round-robin", "trigger": "run.launched"}),
         event_payload(action="task.commented", actor={"kind": "user", "id": "u-200", "name": "Jon Smith"},
-                      run={"id": "r-2", "name": "Other run"}, task={"id": "t-9"}, targets=[{"type": "task", "id": "t-9"}]),
+                      run={"id": "r-2", "name": "Other run"}, task={"id": "t-9"},
+                      targets=[{"type": "task", "id": "t-9"}]),
     ]
     record_events(organization=org, events=events, recorded_via="tests")
     return org
@@ -50,3 +52,9 @@ def as_officer(officer):
 @pytest.fixture
 def as_outsider(outsider):
     return signed_in(outsider)
+
+
+def denials(organization):
+    from audit.models import AuditEvent
+
+    return AuditEvent.objects.filter(organization=organization, action="authz.denied")

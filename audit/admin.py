@@ -1,0 +1,299 @@
+"""The officer's admin: every changelist, object, filter, action and autocomplete scoped to visible organizations."""
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.urls import reverse
+from django.utils.functional import cached_property
+from django.utils.html import format_html
+
+from .acting import Acting
+from .auth import unlock_user
+from .models import Actor, AuditEvent, IntegrityCheck, Membership, Organization, Role, User
+from .selectors import organizations_visible_to
+from .services.access import record_trail_read
+from .services.tenancy import add_member, change_role, remove_member, update_settings
+from .views.integrity import verify_now
+from .views.scope import record_refusal, session_window
+
+COUNT_CAP = 10_000
+
+
+def visible_organizations(request):
+    if not hasattr(request, "_visible_organizations"):
+        request._visible_organizations = list(organizations_visible_to(request.user))
+    return request._visible_organizations
+
+
+def is_investigator(request) -> bool:
+    return request.user.is_active and (request.user.is_superuser or bool(visible_organizations(request)))
+
+
+def administers(request, organization_id) -> bool:
+    """Superusers, and admins of that organization, may change it and its members."""
+    if request.user.is_superuser:
+        return True
+    return Membership.objects.filter(user=request.user, organization_id=organization_id, role=Role.ADMIN).exists()
+
+
+class CappedPaginator(Paginator):
+    """Counts at most COUNT_CAP rows: the admin never counts a huge table on a page load."""
+
+    @cached_property
+    def count(self):
+        return self.object_list.order_by()[:COUNT_CAP].count()
+
+
+class ScopedAdmin(admin.ModelAdmin):
+    """Read-only by default, scoped to the organizations the person investigates, refusals recorded."""
+
+    organization_path = "organization"
+
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request)
+        if request.user.is_superuser:
+            return queryset
+        queryset = queryset.filter(**{f"{self.organization_path}__in": visible_organizations(request)})
+        return queryset.distinct() if "__" in self.organization_path else queryset
+
+    def has_module_permission(self, request):
+        return is_investigator(request)
+
+    def has_view_permission(self, request, obj=None):
+        allowed = is_investigator(request)
+        if not allowed and getattr(request.resolver_match, "url_name", None) == "autocomplete":
+            record_refusal(request, reason="the admin is open to compliance officers and admins")
+        return allowed
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        actions.pop("delete_selected", None)
+        return actions
+
+    def get_object(self, request, object_id, from_field=None):
+        obj = super().get_object(request, object_id, from_field)
+        if obj is None and is_investigator(request):
+            record_refusal(request, reason=f"{self.model._meta.verbose_name} is not in this organization")
+        return obj
+
+    def _guard(self, request):
+        if not is_investigator(request):
+            record_refusal(request, reason="the admin is open to compliance officers and admins")
+            raise PermissionDenied
+
+    def changelist_view(self, request, extra_context=None):
+        self._guard(request)
+        return super().changelist_view(request, extra_context)
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        self._guard(request)
+        return super().changeform_view(request, object_id, form_url, extra_context)
+
+    def history_view(self, request, object_id, extra_context=None):
+        self._guard(request)
+        return super().history_view(request, object_id, extra_context)
+
+    def delete_view(self, request, object_id, extra_context=None):
+        self._guard(request)
+        return super().delete_view(request, object_id, extra_context)
+
+
+def acting(request) -> Acting:
+    return Acting.for_user(request.user, request)
+
+
+@admin.register(Organization)
+class OrganizationAdmin(ScopedAdmin):
+    organization_path = "pk"
+    list_display = ("name", "slug", "retention_days", "created_at")
+    search_fields = ("name", "slug")
+    fields = ("name", "slug", "retention_days", "lockout_threshold", "lockout_window_minutes",
+              "lockout_duration_minutes", "created_at")
+    readonly_fields = ("slug", "created_at")
+    actions = ["verify_chain"]
+
+    def has_change_permission(self, request, obj=None):
+        if not is_investigator(request):
+            return False
+        return obj is None or administers(request, obj.pk)
+
+    def save_model(self, request, obj, form, change):
+        values = {name: form.cleaned_data[name] for name in form.changed_data}
+        update_settings(organization=obj, values=values, acting=acting(request))
+
+    @admin.action(description="Verify the audit chain now")
+    def verify_chain(self, request, queryset):
+        for organization in queryset:
+            check = verify_now(organization, acting(request))
+            level = messages.SUCCESS if check.status == "ok" else messages.ERROR
+            self.message_user(request, f"{organization}: {check.get_status_display()} through event "
+                                       f"{check.verified_through_seq}. {check.problem}", level)
+
+
+@admin.register(Membership)
+class MembershipAdmin(ScopedAdmin):
+    list_display = ("user", "organization", "role", "created_at")
+    list_filter = ("role",)
+    search_fields = ("user__email", "user__full_name")
+    autocomplete_fields = ("user", "organization")
+    list_select_related = ("user", "organization")
+
+    def get_readonly_fields(self, request, obj=None):
+        return ("user", "organization", "created_at") if obj else ("created_at",)
+
+    def has_add_permission(self, request):
+        return request.user.is_superuser
+
+    def has_change_permission(self, request, obj=None):
+        if not is_investigator(request):
+            return False
+        return obj is None or administers(request, obj.organization_id)
+
+    def has_delete_permission(self, request, obj=None):
+        return obj is not None and is_investigator(request) and administers(request, obj.organization_id)
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            change_role(membership=Membership.objects.get(pk=obj.pk), role=obj.role, acting=acting(request))
+        else:
+            created = add_member(organization=obj.organization, user=obj.user, role=obj.role, acting=acting(request))
+            obj.pk = created.pk
+
+    def delete_model(self, request, obj):
+        remove_member(membership=obj, acting=acting(request))
+
+
+@admin.register(User)
+class UserAdmin(ScopedAdmin):
+    organization_path = "memberships__organization"
+    list_display = ("email", "full_name", "is_active", "locked_until", "time_zone")
+    search_fields = ("email", "full_name")
+    fields = ("email", "full_name", "is_active", "is_staff", "time_zone", "date_joined", "last_login",
+              "failed_login_count", "locked_until")
+    actions = ["unlock"]
+
+    @admin.action(description="Unlock the selected accounts", permissions=["unlock"])
+    def unlock(self, request, queryset):
+        unlocked = 0
+        for user in queryset:
+            organization_ids = user.memberships.values_list("organization_id", flat=True)
+            if not any(administers(request, pk) for pk in organization_ids):
+                record_refusal(request, reason=f"unlocking user:{user.pk} needs the admin role in their organization")
+                self.message_user(request, f"You cannot unlock {user}: you are not an admin of their organization.",
+                                  messages.ERROR)
+                continue
+            unlock_user(user=user, acting=acting(request))
+            unlocked += 1
+        if unlocked:
+            self.message_user(request, f"Unlocked {unlocked} account(s).", messages.SUCCESS)
+
+    def has_unlock_permission(self, request):
+        return request.user.is_superuser or any(administers(request, o.pk) for o in visible_organizations(request))
+
+
+class ActorEventsFilter(admin.SimpleListFilter):
+    """Filter by one actor (by id in the URL); finding the actor is the Actors list's job, not a 10,000-item menu."""
+
+    title = "actor"
+    parameter_name = "actor"
+
+    def lookups(self, request, model_admin):
+        chosen = self.value()
+        actors = Actor.objects.filter(organization__in=visible_organizations(request), kind="bot") \
+            if not request.user.is_superuser else Actor.objects.none()
+        if chosen and chosen.isdigit():
+            actors = actors | model_admin.scoped_actors(request).filter(pk=chosen)
+        return [(str(actor.pk), str(actor)) for actor in actors]
+
+    def queryset(self, request, queryset):
+        value = self.value()
+        if value:
+            return queryset.filter(actor_id=value) if value.isdigit() else queryset.none()
+        return queryset
+
+
+class OrganizationFilter(admin.SimpleListFilter):
+    title = "organization"
+    parameter_name = "organization"
+
+    def lookups(self, request, model_admin):
+        organizations = visible_organizations(request)
+        return [(str(o.pk), o.name) for o in organizations] if len(organizations) > 1 else []
+
+    def queryset(self, request, queryset):
+        value = self.value()
+        return queryset.filter(organization_id=value) if value and value.isdigit() else queryset
+
+
+@admin.register(Actor)
+class ActorAdmin(ScopedAdmin):
+    list_display = ("display_name", "kind", "external_id", "event_count", "last_seen", "links")
+    list_filter = ("kind", OrganizationFilter)
+    search_fields = ("^external_id", "name")
+    list_select_related = ("organization",)
+    show_full_result_count = False
+    paginator = CappedPaginator
+    sortable_by = ()
+    exclude = ("email",)
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).order_by("-last_seen", "pk")
+
+    @admin.display(description="investigate")
+    def links(self, actor):
+        page = reverse("audit:actor-detail", args=[actor.pk]) + f"?org={actor.organization.slug}"
+        events = reverse("admin:audit_auditevent_changelist") + f"?actor={actor.pk}"
+        return format_html('<a href="{}">actor page</a> · <a href="{}">events</a>', page, events)
+
+
+@admin.register(AuditEvent)
+class AuditEventAdmin(ScopedAdmin):
+    """Read-only for everyone, superusers included: no add, change, delete or bulk delete."""
+
+    list_display = ("seq", "occurred_at", "actor", "actor_kind", "action", "outcome", "category", "organization")
+    list_filter = (OrganizationFilter, ActorEventsFilter, "actor_kind", "category", "outcome")
+    list_select_related = ("actor", "organization")
+    ordering = ("-occurred_at", "-seq")
+    sortable_by = ()
+    show_full_result_count = False
+    paginator = CappedPaginator
+    list_per_page = 50
+
+    def scoped_actors(self, request):
+        actors = Actor.objects.all()
+        return actors if request.user.is_superuser else actors.filter(organization__in=visible_organizations(request))
+
+    def changelist_view(self, request, extra_context=None):
+        response = super().changelist_view(request, extra_context)
+        changelist = getattr(response, "context_data", {}).get("cl")
+        if changelist is not None:
+            filters = {k: v for k, v in request.GET.items() if k != "p"}
+            for organization in {event.organization for event in changelist.result_list}:
+                self._record_read(request, organization, "admin:events", filters)
+        return response
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        response = super().change_view(request, object_id, form_url, extra_context)
+        event = getattr(response, "context_data", {}).get("original")
+        if event is not None:
+            self._record_read(request, event.organization, f"admin:event:{event.seq}", {})
+        return response
+
+    def _record_read(self, request, organization, what, filters):
+        record_trail_read(organization=organization, acting=acting(request), window=session_window(request),
+                          what=what, filters=filters)
+
+
+@admin.register(IntegrityCheck)
+class IntegrityCheckAdmin(ScopedAdmin):
+    list_display = ("organization", "checked_at", "status", "verified_through_seq", "first_bad_seq", "triggered_by")
+    list_filter = ("status", OrganizationFilter)
+    list_select_related = ("organization",)
