@@ -40,8 +40,10 @@ def _for_orjson(value):
     if kind is dict:
         copy = None
         for key, item in value.items():
-            if not _key_sorts_alike(key):
+            if not (type(key) is str and key.isascii()) and not _key_sorts_alike(key):
                 raise _Reference
+            if type(item) is str or item is None:  # the common leaves, without a call
+                continue
             ready = _for_orjson(item)
             if ready is not item:
                 if copy is None:
@@ -51,6 +53,8 @@ def _for_orjson(value):
     if kind is list:
         copy = None
         for position, item in enumerate(value):
+            if type(item) is str or item is None:
+                continue
             ready = _for_orjson(item)
             if ready is not item:
                 if copy is None:

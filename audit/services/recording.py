@@ -1,16 +1,33 @@
-"""The one way to record audit events: validate, chain and store, in the caller's transaction."""
+"""The one way to record audit events: validate, chain and store, in the caller's transaction.
+
+Built for ingest speed (bench/ingest.py measures it against raw PostgreSQL): each row is built once, its
+hash is computed from the same values `audit.documents.computed_hash` reads back (so `verify_chain`
+agrees), and on PostgreSQL the rows are written with COPY; elsewhere through the ORM's bulk_create.
+"""
 from dataclasses import dataclass
 
-from django.db import transaction
+import orjson
+from django.db import connection, transaction
 from django.utils import timezone
 
+from ..canonical import canonical_bytes, chain_hash, format_timestamp
 from ..catalog import Store, spec_for
-from ..documents import computed_hash
 from ..events import events_recorded
 from ..models import Actor, AuditEvent, ChainHead, EventTarget, Organization
 from ..validation import EventValidationError, validate_event
 
 MAX_BATCH = 1000
+
+# AuditEvent's concrete fields in declaration order: rows are built positionally, which is several times
+# cheaper than keyword construction. Checked at import so a model change cannot silently shift columns.
+ROW_FIELDS = ("id", "organization_id", "seq", "event_id", "action", "action_family", "category", "occurred_at",
+              "recorded_at", "actor_id", "actor_kind", "automation", "outcome", "reason", "targets", "run",
+              "run_id", "task", "task_id", "blueprint", "blueprint_id", "changes", "source_ip", "user_agent",
+              "metadata", "recorded_via", "prev_hash", "hash")
+if tuple(field.attname for field in AuditEvent._meta.concrete_fields) != ROW_FIELDS:
+    raise RuntimeError("AuditEvent's fields changed: update ROW_FIELDS in audit/services/recording.py")
+_JSON_COLUMNS = frozenset(i for i, field in enumerate(AuditEvent._meta.concrete_fields)
+                          if field.get_internal_type() == "JSONField")
 
 
 @dataclass
@@ -33,15 +50,11 @@ def record_events(*, organization: Organization, events: list[dict], recorded_vi
         fresh = _unique_new_events(clean, stored)
         actors = _resolve_actors(organization, [event["actor"] for event in fresh], now)
         rows = _chain_rows(organization, head, fresh, actors, recorded_via, now)
-        AuditEvent.objects.bulk_create(rows)
-        EventTarget.objects.bulk_create(
-            EventTarget(event=row, organization=organization, target_type=t["type"], target_id=t["id"])
-            for row in rows for t in row.targets
-        )
         if rows:
+            _WRITERS.get(connection.vendor, _write_with_orm)(organization, rows)
             head.seq, head.hash = rows[-1].seq, rows[-1].hash
             head.save(update_fields=["seq", "hash"])
-            _count_actor_events(actors.values(), rows)
+            _count_actor_events(list(actors.values()), rows)
             _announce_on_commit(organization, rows)
     by_event_id = {**stored, **{row.event_id: row for row in rows if row.event_id}}
     fresh_rows = iter(rows)
@@ -123,40 +136,101 @@ def _resolve_actors(organization, inputs, now) -> dict[tuple[str, str], Actor]:
 
 def _chain_rows(organization, head, fresh, actors, recorded_via, now) -> list[AuditEvent]:
     rows, seq, prev_hash = [], head.seq, head.hash
+    recorded_at = format_timestamp(now)
     for event in fresh:
         seq += 1
         spec = spec_for(event["action"])
         actor = actors[(event["actor"]["kind"], event["actor"]["id"])]
         source = event["source"] or {}
+        ip, agent = source.get("ip"), source.get("user_agent")
+        document = {  # exactly what hashed_document(event_document(row)) reads back from the stored row
+            "organization": organization.slug, "seq": seq, "event_id": event["event_id"],
+            "action": event["action"], "category": spec.category,
+            "occurred_at": format_timestamp(event["occurred_at"]), "recorded_at": recorded_at,
+            "actor": {"kind": actor.kind, "id": actor.external_id}, "automation": event["automation"],
+            "outcome": event["outcome"], "reason": event["reason"], "targets": event["targets"],
+            "run": event["run"], "task": event["task"], "blueprint": event["blueprint"],
+            "changes": event["changes"],
+            "source": None if ip is None and agent is None else {"ip": ip, "user_agent": agent},
+            "metadata": event["metadata"], "recorded_via": recorded_via,
+        }
+        event_hash = chain_hash(prev_hash, canonical_bytes(document))
         row = AuditEvent(
-            organization=organization, seq=seq, event_id=event["event_id"], action=event["action"],
-            action_family=spec.family, category=spec.category, occurred_at=event["occurred_at"],
-            recorded_at=now, actor=actor, actor_kind=actor.kind, automation=event["automation"],
-            outcome=event["outcome"], reason=event["reason"], targets=event["targets"],
-            run=event["run"], run_id=(event["run"] or {}).get("id"),
-            task=event["task"], task_id=(event["task"] or {}).get("id"),
-            blueprint=event["blueprint"], blueprint_id=(event["blueprint"] or {}).get("id"),
-            changes=event["changes"], source_ip=source.get("ip"), user_agent=source.get("user_agent"),
-            metadata=event["metadata"], recorded_via=recorded_via, prev_hash=prev_hash,
+            None, organization.pk, seq, event["event_id"], event["action"], spec.family, spec.category,
+            event["occurred_at"], now, actor.pk, actor.kind, event["automation"], event["outcome"],
+            event["reason"], event["targets"], event["run"], _id_of(event["run"]), event["task"],
+            _id_of(event["task"]), event["blueprint"], _id_of(event["blueprint"]), event["changes"], ip, agent,
+            event["metadata"], recorded_via, prev_hash, event_hash,
         )
-        row.hash = prev_hash = computed_hash(row)
+        row._state.fields_cache["organization"] = organization
+        row._state.fields_cache["actor"] = actor
         rows.append(row)
+        prev_hash = event_hash
     return rows
 
 
+def _id_of(reference):
+    return None if reference is None else reference.get("id")
+
+
+def _write_with_orm(organization, rows) -> None:
+    AuditEvent.objects.bulk_create(rows)
+    EventTarget.objects.bulk_create(
+        EventTarget(event=row, organization=organization, target_type=t["type"], target_id=t["id"])
+        for row in rows for t in row.targets
+    )
+
+
+def _write_with_copy(organization, rows) -> None:
+    """PostgreSQL: take the ids from the table's sequence, then COPY events and their target rows."""
+    events, targets = AuditEvent._meta.db_table, EventTarget._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
+                       [events, len(rows)])
+        for row, (pk,) in zip(rows, sorted(cursor.fetchall()), strict=True):
+            row.pk = pk
+        columns = ", ".join(field.column for field in AuditEvent._meta.concrete_fields)
+        with cursor.cursor.copy(f"COPY {events} ({columns}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row([_json_text(value) if i in _JSON_COLUMNS else value
+                                for i, value in enumerate(row.__dict__[name] for name in ROW_FIELDS)])
+        with cursor.cursor.copy(f"COPY {targets} (event_id, organization_id, target_type, target_id) FROM STDIN") \
+                as copy:
+            for row in rows:
+                for target in row.targets:
+                    copy.write_row((row.pk, organization.pk, target["type"], target["id"]))
+    for row in rows:
+        row._state.adding, row._state.db = False, connection.alias
+
+
+def _json_text(value):
+    return None if value is None else orjson.dumps(value).decode()
+
+
+_WRITERS = {"postgresql": _write_with_copy}
+
+
 def _count_actor_events(actors, rows) -> None:
+    """Each actor's tally and first/last seen, in one executemany (bulk_update's CASE chains cost more)."""
     by_actor: dict[int, list] = {}
     for row in rows:
         by_actor.setdefault(row.actor_id, []).append(row.occurred_at)
-    changed = []
     for actor in actors:
         moments = by_actor.get(actor.pk)
         if moments:
             actor.event_count += len(moments)
             actor.first_seen = min([actor.first_seen, *moments] if actor.first_seen else moments)
             actor.last_seen = max([actor.last_seen, *moments] if actor.last_seen else moments)
-        changed.append(actor)
-    Actor.objects.bulk_update(changed, ["name", "email", "event_count", "first_seen", "last_seen"])
+    if not actors:
+        return
+    fields = [Actor._meta.get_field(name) for name in ("name", "email", "event_count", "first_seen", "last_seen", "id")]
+    quote = connection.ops.quote_name
+    assignments = ", ".join(f"{quote(field.column)} = %s" for field in fields[:-1])
+    sql = f"UPDATE {quote(Actor._meta.db_table)} SET {assignments} WHERE {quote('id')} = %s"  # noqa: S608 (model names)
+    params = [[field.get_db_prep_save(getattr(actor, field.attname), connection) for field in fields]
+              for actor in actors]
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, params)
 
 
 def record_action(organization: Organization, action: str, acting, **fields) -> AuditEvent:
