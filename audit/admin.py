@@ -52,7 +52,8 @@ class ScopedAdmin(admin.ModelAdmin):
         queryset = super().get_queryset(request)
         if request.user.is_superuser:
             return queryset
-        queryset = queryset.filter(**{f"{self.organization_path}__in": visible_organizations(request)})
+        pks = [organization.pk for organization in visible_organizations(request)]
+        queryset = queryset.filter(**{f"{self.organization_path}__in": pks})
         return queryset.distinct() if "__" in self.organization_path else queryset
 
     def has_module_permission(self, request):
@@ -175,6 +176,7 @@ class MembershipAdmin(ScopedAdmin):
 class UserAdmin(ScopedAdmin):
     organization_path = "memberships__organization"
     list_display = ("email", "full_name", "is_active", "locked_until", "time_zone")
+    ordering = ("email",)
     search_fields = ("email", "full_name")
     fields = ("email", "full_name", "is_active", "is_staff", "time_zone", "date_joined", "last_login",
               "failed_login_count", "locked_until")
