@@ -1,4 +1,11 @@
 """URLs of the organization settings pages (namespace `settings`): API keys and the like."""
+from django.urls import path
+
+from .views import api_keys
+
 app_name = "settings"
 
-urlpatterns = []
+urlpatterns = [
+    path("api-keys/", api_keys.api_keys, name="api-keys"),
+    path("api-keys/<int:pk>/revoke/", api_keys.revoke, name="api-key-revoke"),
+]

@@ -56,3 +56,8 @@ def revoke_api_key(*, key: ApiKey, acting: Acting) -> ApiKey:
     key.save(update_fields=["revoked_at"])
     record_action(key.organization, "api_key.revoked", acting, targets=[_key_target(key)])
     return key
+
+
+def api_keys_of(organization: Organization):
+    """The organization's keys, newest first; revoked ones stay listed for the record."""
+    return ApiKey.objects.filter(organization=organization).select_related("created_by")
