@@ -9,8 +9,10 @@ from ..models import Organization
 from ..services.access import record_denied
 from .authentication import ApiKeyPrincipal, key_acting
 
-# What a signed-in person's role lets them do through the API: investigators read and export.
-SESSION_SCOPES = {"compliance_officer": {"events:read", "export"}, "admin": {"events:read", "export"}}
+# What a signed-in person's role lets them do through the API: investigators read, export and read the
+# system log; admins also manage webhooks.
+SESSION_SCOPES = {"compliance_officer": {"events:read", "export", "syslog:read"},
+                  "admin": {"events:read", "export", "syslog:read", "webhooks:manage"}}
 
 
 def organization_of(request) -> Organization | None:

@@ -3,7 +3,7 @@ from rest_framework import exceptions
 from rest_framework.pagination import CursorPagination
 from rest_framework.response import Response
 
-MAX_PAGE_SIZE = 500
+from audit.api.pagination import MAX_PAGE_SIZE, page_size_of
 
 
 class ResultsCursorPagination(CursorPagination):
@@ -13,12 +13,7 @@ class ResultsCursorPagination(CursorPagination):
     ordering = ("-occurred_at", "-id")
 
     def get_page_size(self, request):
-        raw = request.query_params.get(self.page_size_query_param)
-        if raw in (None, ""):
-            return self.page_size
-        if not raw.isdigit() or not 1 <= int(raw) <= MAX_PAGE_SIZE:
-            raise exceptions.ValidationError({"page_size": [f"Use a whole number from 1 to {MAX_PAGE_SIZE}."]})
-        return int(raw)
+        return page_size_of(request.query_params, default=self.page_size, maximum=MAX_PAGE_SIZE)
 
     def decode_cursor(self, request):
         try:

@@ -1,20 +1,17 @@
-"""OpenAPI pieces shared by the system log and webhook endpoints: the contract's error responses."""
-from drf_spectacular.utils import OpenApiResponse, inline_serializer
-from rest_framework import serializers
+"""OpenAPI pieces of the system log and webhook endpoints: the contract's error responses."""
+from drf_spectacular.utils import OpenApiResponse
 
-ContractErrors = inline_serializer("ContractErrors", fields={
-    "errors": serializers.ListField(child=inline_serializer("ContractError", fields={
-        "field": serializers.CharField(help_text="Dotted path of the invalid field; empty for the request."),
-        "message": serializers.CharField(),
-    })),
-})
+from audit.api.docs import ERROR
+
+MEANING = {
+    400: "Invalid input: every invalid field or parameter is named.",
+    401: "Missing, unknown or revoked API key.",
+    403: "The key lacks the scope, the role does not allow it, or the webhook is another organization's.",
+    404: "Unknown id.",
+    429: "Throttled; see the Retry-After header.",
+}
 
 
 def errors(*codes: int) -> dict:
-    meaning = {
-        400: "Invalid input: every invalid field is named.",
-        401: "Missing or unknown API key.",
-        403: "The key lacks the scope, the role does not allow it, or the object is another organization's.",
-        404: "Unknown id.",
-    }
-    return {code: OpenApiResponse(ContractErrors, description=meaning[code]) for code in codes}
+    """The given error answers, plus those every endpoint can give (401, 403, 429)."""
+    return {code: OpenApiResponse(ERROR, description=MEANING[code]) for code in (401, 403, 429, *codes)}
