@@ -32,6 +32,7 @@ def ensure_user_actor(organization: Organization, user) -> Actor:
 
 @transaction.atomic
 def add_member(*, organization: Organization, user, role: str, acting: Acting) -> Membership:
+    _check_role(role)
     membership = Membership.objects.create(organization=organization, user=user, role=role)
     ensure_user_actor(organization, user)
     record_action(organization, "member.added", acting, targets=[user_target(user)],
@@ -50,8 +51,7 @@ def remove_member(*, membership: Membership, acting: Acting) -> None:
 
 @transaction.atomic
 def change_role(*, membership: Membership, role: str, acting: Acting) -> Membership:
-    if role not in Role.values:
-        raise ValueError(f"Unknown role {role!r}; choose one of {', '.join(Role.values)}.")
+    _check_role(role)
     before = membership.role
     if before == role:
         return membership
@@ -80,6 +80,11 @@ def update_settings(*, organization: Organization, values: dict, acting: Acting)
         record_action(organization, "settings.changed", acting, changes=changes,
                       targets=[{"type": "organization", "id": organization.slug, "name": organization.name}])
     return changes
+
+
+def _check_role(role: str) -> None:
+    if role not in Role.values:
+        raise ValueError(f"Unknown role {role!r}; choose one of {', '.join(Role.values)}.")
 
 
 def _note_admin_switch(organization, user, before, after, acting) -> None:

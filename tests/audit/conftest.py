@@ -62,11 +62,11 @@ def chain_of_ten(org):
 def run_command():
     """Runs a management command; returns (exit code, stdout, stderr) as a shell user would see them."""
 
-    def run(name, *args, **options):
+    def run(command, *args, **options):
         out, err = io.StringIO(), io.StringIO()
         code = 0
         try:
-            call_command(name, *args, stdout=out, stderr=err, **options)
+            call_command(command, *args, stdout=out, stderr=err, **options)
         except SystemExit as exit_:
             code = exit_.code if isinstance(exit_.code, int) else 1
         return code, out.getvalue(), err.getvalue()
