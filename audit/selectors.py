@@ -51,20 +51,34 @@ def latest_integrity_check(organization: Organization) -> IntegrityCheck | None:
     return IntegrityCheck.objects.filter(organization=organization).order_by("-checked_at").first()
 
 
-def actor_activity(events: QuerySet[AuditEvent]) -> dict:
-    """Counts by action and outcome, per day, and (for the bot) per automation, over an actor's events."""
+def actor_activity(events: QuerySet[AuditEvent], *, automations: bool = False) -> dict:
+    """Counts by action and outcome, per day and (for the bot) per automation, in one pass over the events."""
+    from collections import Counter
+
     from django.db.models import Count
     from django.db.models.functions import TruncDate
     from django.utils import timezone
 
-    by_action = list(events.order_by().values("action", "outcome").annotate(n=Count("pk")).order_by("-n", "action"))
-    daily = list(events.order_by().annotate(day=TruncDate("occurred_at", tzinfo=timezone.get_current_timezone()))
-                 .values("day").annotate(n=Count("pk"), failures=Count("pk", filter=Q(outcome="failure")))
-                 .order_by("day"))
-    automations = list(events.filter(actor_kind="bot").order_by()
-                       .values("automation__id", "automation__name", "automation__trigger")
-                       .annotate(n=Count("pk")).order_by("-n"))
-    return {"by_action": by_action, "daily": daily, "automations": automations}
+    keys = ["day", "action", "outcome"]
+    if automations:
+        keys += ["automation__id", "automation__name", "automation__trigger"]
+    rows = (events.order_by().annotate(day=TruncDate("occurred_at", tzinfo=timezone.get_current_timezone()))
+            .values(*keys).annotate(n=Count("pk")))
+    by_action, daily, failures, by_automation = Counter(), Counter(), Counter(), Counter()
+    for row in rows:
+        by_action[(row["action"], row["outcome"])] += row["n"]
+        daily[row["day"]] += row["n"]
+        if row["outcome"] == "failure":
+            failures[row["day"]] += row["n"]
+        if automations and row["automation__id"] is not None:
+            by_automation[(row["automation__id"], row["automation__name"], row["automation__trigger"])] += row["n"]
+    return {
+        "by_action": [{"action": a, "outcome": o, "n": n}
+                      for (a, o), n in sorted(by_action.items(), key=lambda item: (-item[1], item[0]))],
+        "daily": [{"day": day, "n": n, "failures": failures[day]} for day, n in sorted(daily.items())],
+        "automations": [{"automation__id": i, "automation__name": name, "automation__trigger": trigger, "n": n}
+                        for (i, name, trigger), n in by_automation.most_common()],
+    }
 
 
 def event_by_seq(organization: Organization, seq: int) -> AuditEvent | None:

@@ -100,7 +100,8 @@ def actor_detail(request, pk):
     if event_filter.is_valid():
         events = event_filter.qs.filter(actor=actor)
         since, until = _actor_period(event_filter, actor)
-        activity = actor_activity(events.filter(occurred_at__gte=since, occurred_at__lt=until))
+        activity = actor_activity(events.filter(occurred_at__gte=since, occurred_at__lt=until),
+                                  automations=actor.kind == ActorKind.BOT)
         context.update(activity, since=since, until=until, bars=_day_bars(activity["daily"], since, until),
                        page=page_of(events, request.GET.get("cursor")),
                        failures=sum(row["n"] for row in activity["by_action"] if row["outcome"] == "failure"),
