@@ -1,4 +1,6 @@
 """Filters over an organization's system log entries: kind, severity and a time range."""
+from datetime import UTC
+
 import django_filters
 from django import forms
 
@@ -7,7 +9,23 @@ from .models import Severity, SystemLogEntry
 KIND_HELP = "An exact kind (webhook.failed) or a prefix ending in .* (webhook.*)."
 
 
+def _in_utc(value):
+    # PostgreSQL refuses offsets beyond ±15:59, which RFC 3339 syntax allows; the instant is what matters.
+    if value is None:
+        return value
+    try:
+        return value.astimezone(UTC)
+    except OverflowError:
+        raise forms.ValidationError("Out of the supported range of dates.") from None
+
+
 class SystemLogFilterForm(forms.Form):
+    def clean_since(self):
+        return _in_utc(self.cleaned_data.get("since"))
+
+    def clean_until(self):
+        return _in_utc(self.cleaned_data.get("until"))
+
     def clean(self):
         cleaned = super().clean()
         since, until = cleaned.get("since"), cleaned.get("until")
