@@ -86,26 +86,35 @@ class ScopedAdmin(admin.ModelAdmin):
             record_refusal(request, reason=f"{self.model._meta.verbose_name} is not in this organization")
         return obj
 
-    def _guard(self, request):
+    def _guarded(self, request, view, *args):
+        """Runs an admin view; a refusal, for the role or for what this role may not do, is recorded."""
         if not is_investigator(request):
             record_refusal(request, reason="the admin is open to compliance officers and admins")
             raise PermissionDenied
+        try:
+            return view(request, *args)
+        except PermissionDenied:
+            record_refusal(request, organization=self._organization_of(request, args),
+                           reason=f"{request.method} on {self.model._meta.verbose_name} is not allowed for this role")
+            raise
+
+    def _organization_of(self, request, args):
+        """The organization of the object refused, so a superuser's refusal is recorded somewhere."""
+        object_id = args[0] if args and isinstance(args[0], str) else None
+        obj = self.get_queryset(request).filter(pk=object_id).first() if object_id and object_id.isdigit() else None
+        return obj if isinstance(obj, Organization) else getattr(obj, "organization", None)
 
     def changelist_view(self, request, extra_context=None):
-        self._guard(request)
-        return super().changelist_view(request, extra_context)
+        return self._guarded(request, super().changelist_view, extra_context)
 
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
-        self._guard(request)
-        return super().changeform_view(request, object_id, form_url, extra_context)
+        return self._guarded(request, super().changeform_view, object_id, form_url, extra_context)
 
     def history_view(self, request, object_id, extra_context=None):
-        self._guard(request)
-        return super().history_view(request, object_id, extra_context)
+        return self._guarded(request, super().history_view, object_id, extra_context)
 
     def delete_view(self, request, object_id, extra_context=None):
-        self._guard(request)
-        return super().delete_view(request, object_id, extra_context)
+        return self._guarded(request, super().delete_view, object_id, extra_context)
 
 
 def acting(request) -> Acting:

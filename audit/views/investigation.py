@@ -52,6 +52,7 @@ def actor_list(request):
     kind = request.GET.get("kind")
     if kind in ActorKind.values:
         actors = actors.filter(kind=kind)
+    record_read(request, what="actors", filters={key: value for key, value in (("q", query), ("kind", kind)) if value})
     return render(request, "audit/actor_list.html", {
         "actors": actors[:100], "q": query, "kind": kind, "kinds": ActorKind.choices,
         "organization": request.investigation.organization})

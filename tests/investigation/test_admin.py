@@ -106,6 +106,7 @@ def test_audit_events_cannot_be_added_changed_or_deleted_by_anyone(request, trai
     assert client.post(f"/admin/audit/auditevent/{event.pk}/delete/", {"post": "yes"}).status_code == 403
     response = client.post("/admin/audit/auditevent/", {"action": "delete_selected", "_selected_action": [event.pk]})
     assert AuditEvent.objects.filter(pk=event.pk).exists()
+    assert denials(trail).filter(targets__0__id=f"/admin/audit/auditevent/{event.pk}/delete/").exists()
     changelist = client.get("/admin/audit/auditevent/")
     assert "delete_selected" not in changelist.content.decode()
     assert response.status_code in (200, 302)
@@ -183,6 +184,7 @@ def test_an_officer_cannot_change_roles(as_officer, member, org):
     membership = Membership.objects.get(user=member, organization=org)
     assert as_officer.post(f"/admin/audit/membership/{membership.pk}/change/", {"role": "admin"}).status_code == 403
     assert Membership.objects.get(pk=membership.pk).role == "member"
+    assert denials(org).filter(targets__0__id=f"/admin/audit/membership/{membership.pk}/change/").exists()
 
 
 def test_an_org_admin_removes_a_member_through_the_service(org_admin, member, org):
