@@ -103,3 +103,24 @@ def test_a_worker_delivers_a_signed_event_and_retries_a_failure(org, receiver, p
     worker_log = celery_worker.read_text()
     assert "Task syslog.deliver_webhook" in worker_log  # sent by the worker, not in the recording process
     assert endpoint.secret not in worker_log
+
+
+def test_a_worker_abandons_a_delivery_after_the_last_retry(org, receiver, private_targets, celery_worker,
+                                                           worker_env):
+    receiver.statuses = [500, 500, 500]
+    create_webhook(organization=org, url=receiver.url, actions=["task.*"], acting=Acting.for_system("tests"))
+
+    record_in_another_process(org, worker_env)
+
+    requests = [receiver.received(timeout=30) for _ in range(3)]
+    assert len({r["headers"]["webhook-id"] for r in requests}) == 1
+    deadline = time.monotonic() + 10
+    while not SystemLogEntry.objects.filter(organization_id=org.pk, kind="webhook.abandoned").exists():
+        assert time.monotonic() < deadline, celery_worker.read_text()
+        time.sleep(0.1)
+    failed = SystemLogEntry.objects.filter(organization_id=org.pk, kind="webhook.failed").order_by("id")
+    assert [entry.details["attempt"] for entry in failed] == [1, 2, 3]
+    assert [entry.details["next_retry_at"] is None for entry in failed] == [False, False, True]
+    assert WebhookDelivery.objects.get().status == DeliveryStatus.ABANDONED
+    time.sleep(1.5)
+    assert receiver.all_received() == []  # nothing after abandonment

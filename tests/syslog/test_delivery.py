@@ -2,8 +2,10 @@
 import json
 from contextlib import contextmanager
 from datetime import timedelta
+from io import StringIO
 
 import pytest
+from django.core.management import call_command
 from django.utils import timezone
 from rest_framework.test import APIClient
 from standardwebhooks.webhooks import Webhook
@@ -220,3 +222,22 @@ def test_a_delivery_is_attempted_once_even_if_asked_twice(org, receiver, private
     assert attempt_delivery(delivery_id=delivery_id) == 10
     assert attempt_delivery(delivery_id=delivery_id) is None  # an early retry message: not due yet
     assert len(receiver.all_received()) == 1
+
+
+def test_the_deliver_webhooks_command_sends_due_retries(org, receiver, private_targets, on_commit, time_machine,
+                                                        settings):
+    settings.WEBHOOK_RETRY_DELAYS = [10]
+    receiver.statuses = [500]
+    start = timezone.now()
+    time_machine.move_to(start)
+    subscribe(org, receiver.url)
+    with on_commit():
+        record_event(organization=org, event=event_payload(), recorded_via="tests")
+    time_machine.move_to(start + timedelta(seconds=11))
+    out = StringIO()
+
+    call_command("deliver_webhooks", stdout=out)
+
+    assert out.getvalue().startswith("1 due")
+    assert [receiver.received()["status"], receiver.received()["status"]] == [500, 200]
+    assert WebhookDelivery.objects.get().status == DeliveryStatus.SUCCEEDED
