@@ -12,6 +12,7 @@ from ..models import AuditEvent
 from ..selectors import actors_for, event_for, filtered_events, latest_integrity_check
 from ..services.access import hour_window, record_trail_read
 from ..services.integrity import verify_and_record
+from ..validation import parse_timestamp
 from . import docs
 from .base import TrailView
 from .ingest import handle_ingest
@@ -21,9 +22,31 @@ from .permissions import refuse
 MAX_ID = 2**63 - 1
 
 
+class _Problems(list):
+    def add(self, field, message):
+        self.append((field, message))
+
+
+def _utc_bounds(params):
+    """since/until as strict RFC 3339, handed on in UTC: the database refuses offsets past ±15:59."""
+    params, problems = params.copy(), _Problems()
+    for name in ("since", "until"):
+        if params.get(name):
+            try:
+                moment = parse_timestamp(params[name], name, problems)
+            except (OverflowError, ValueError):
+                problems.add(name, "Not a valid date and time.")
+                continue
+            if moment is not None:
+                params[name] = format_timestamp(moment)
+    if problems:
+        raise ValidationError({field: [message] for field, message in problems})
+    return params
+
+
 def filtered(view) -> EventFilter:
     """The organization's events under the request's filters (the one EventFilter); 400 naming bad ones."""
-    filterset = filtered_events(view.organization(), view.request.query_params)
+    filterset = filtered_events(view.organization(), _utc_bounds(view.request.query_params))
     if not filterset.is_valid():
         raise ValidationError(filterset.errors)
     return filterset

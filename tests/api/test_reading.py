@@ -63,6 +63,11 @@ def test_bad_query_parameters_answer_400_naming_the_parameter(reader, query, fie
     assert response.json()["errors"][0]["field"] == field
 
 
+@pytest.mark.parametrize("since", ["1388-10-14T16:12:03-20:33", "0001-01-01T00:00:00+01:00"])
+def test_odd_but_valid_offsets_and_years_never_fail_the_server(reader, since):
+    assert reader.get("/api/v1/events", {"since": since}).status_code in (200, 400)
+
+
 def test_desc_pages_follow_next_without_gaps_until_it_is_null(reader, record):
     record(*[event_payload(occurred_at=_at(50)) for _ in range(7)])  # ties on occurred_at, broken by seq
     seen, url = [], "/api/v1/events?page_size=3&action=task.completed"

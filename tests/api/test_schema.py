@@ -1,7 +1,9 @@
 """The OpenAPI schema documents every endpoint, its filters and errors; schemathesis finds no server error."""
 import pytest
 import schemathesis
+from django.core.signals import request_finished, request_started
 from django.core.wsgi import get_wsgi_application
+from django.db import close_old_connections
 from hypothesis import HealthCheck, given, settings
 from schemathesis.checks import (
     content_type_conformance,
@@ -37,8 +39,18 @@ def test_the_docs_page_serves_its_assets_locally(client):
     assert "swagger-ui" in page and "cdn" not in page.lower()
 
 
+@pytest.fixture
+def keep_test_connection():
+    """Like Django's test client: the WSGI app must not close the connection holding the test's transaction."""
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
+
+
 @pytest.mark.django_db
-def test_schemathesis_finds_no_server_error(org, record):
+def test_schemathesis_finds_no_server_error(org, record, keep_test_connection):
     record()
     key = key_for(org, ALL_SCOPES)
     schema = schemathesis.openapi.from_wsgi("/api/schema/?format=json", app).include(path_regex=OURS)
