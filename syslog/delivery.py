@@ -120,7 +120,7 @@ def _settle(delivery: WebhookDelivery, *, status_code: int | None, error: str | 
     delivery.last_status_code, delivery.last_error = status_code, (error or "")[:500]
     if status_code is not None and 200 <= status_code < 300:
         delivery.status, delivery.finished_at = DeliveryStatus.SUCCEEDED, now
-        delivery.save()
+        _store(delivery)
         return None
     delays = retry_delays()
     delay = None if final or delivery.attempts > len(delays) else delays[delivery.attempts - 1]
@@ -128,11 +128,19 @@ def _settle(delivery: WebhookDelivery, *, status_code: int | None, error: str | 
         delivery.status, delivery.finished_at = DeliveryStatus.ABANDONED, now
     else:
         delivery.next_attempt_at = now + timedelta(seconds=delay)
-    delivery.save()
+    if not _store(delivery):
+        delay = None  # the webhook was deleted during the attempt: nothing is left to retry
     _log_failure(delivery, status_code, error, None if delay is None else delivery.next_attempt_at)
-    if delay is None:
+    if delivery.status == DeliveryStatus.ABANDONED:
         _log_abandoned(delivery)
     return delay
+
+
+def _store(delivery: WebhookDelivery) -> bool:
+    """An update only: a delivery deleted with its webhook meanwhile is not brought back."""
+    fields = ("attempts", "status", "next_attempt_at", "last_status_code", "last_error", "finished_at")
+    return bool(WebhookDelivery.objects.filter(pk=delivery.pk).update(
+        **{name: getattr(delivery, name) for name in fields}))
 
 
 def _details(delivery: WebhookDelivery) -> dict:
