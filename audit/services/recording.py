@@ -51,7 +51,7 @@ def record_events(*, organization: Organization, events: list[dict], recorded_vi
         actors = _resolve_actors(organization, [event["actor"] for event in fresh], now)
         rows = _chain_rows(organization, head, fresh, actors, recorded_via, now)
         if rows:
-            _WRITERS.get(connection.vendor, _write_with_orm)(organization, rows)
+            _writer(len(rows))(organization, rows)
             head.seq, head.hash = rows[-1].seq, rows[-1].hash
             head.save(update_fields=["seq", "hash"])
             _count_actor_events(list(actors.values()), rows)
@@ -194,11 +194,12 @@ def _write_with_copy(organization, rows) -> None:
             for row in rows:
                 copy.write_row([_json_text(value) if i in _JSON_COLUMNS else value
                                 for i, value in enumerate(row.__dict__[name] for name in ROW_FIELDS)])
-        with cursor.cursor.copy(f"COPY {targets} (event_id, organization_id, target_type, target_id) FROM STDIN") \
-                as copy:
-            for row in rows:
-                for target in row.targets:
-                    copy.write_row((row.pk, organization.pk, target["type"], target["id"]))
+        if any(row.targets for row in rows):
+            with cursor.cursor.copy(f"COPY {targets} (event_id, organization_id, target_type, target_id) FROM STDIN") \
+                    as copy:
+                for row in rows:
+                    for target in row.targets:
+                        copy.write_row((row.pk, organization.pk, target["type"], target["id"]))
     for row in rows:
         row._state.adding, row._state.db = False, connection.alias
 
@@ -208,10 +209,15 @@ def _json_text(value):
 
 
 _WRITERS = {"postgresql": _write_with_copy}
+COPY_FROM_ROWS = 20  # below this, one INSERT ... RETURNING beats the extra round trips of nextval and COPY
+
+
+def _writer(count: int):
+    return _WRITERS.get(connection.vendor, _write_with_orm) if count >= COPY_FROM_ROWS else _write_with_orm
 
 
 def _count_actor_events(actors, rows) -> None:
-    """Each actor's tally and first/last seen, in one executemany (bulk_update's CASE chains cost more)."""
+    """Each actor's tally and first/last seen, and the name and email given last."""
     by_actor: dict[int, list] = {}
     for row in rows:
         by_actor.setdefault(row.actor_id, []).append(row.occurred_at)
@@ -221,16 +227,34 @@ def _count_actor_events(actors, rows) -> None:
             actor.event_count += len(moments)
             actor.first_seen = min([actor.first_seen, *moments] if actor.first_seen else moments)
             actor.last_seen = max([actor.last_seen, *moments] if actor.last_seen else moments)
-    if not actors:
-        return
-    fields = [Actor._meta.get_field(name) for name in ("name", "email", "event_count", "first_seen", "last_seen", "id")]
+    if actors:
+        (_update_actors_from_arrays if connection.vendor == "postgresql" else _update_actors_one_by_one)(actors)
+
+
+_TALLIED = ("name", "email", "event_count", "first_seen", "last_seen")
+
+
+def _update_actors_from_arrays(actors) -> None:
+    """PostgreSQL: one UPDATE joined to unnest()ed arrays (bulk_update's CASE chains cost far more)."""
+    table = Actor._meta.db_table
+    types = {"name": "text", "email": "text", "event_count": "bigint", "first_seen": "timestamptz",
+             "last_seen": "timestamptz"}
+    arrays = ", ".join(f"%s::{types[name]}[]" for name in _TALLIED)
+    sql = (f"UPDATE {table} AS a SET {', '.join(f'{name} = v.{name}' for name in _TALLIED)} "  # noqa: S608
+           f"FROM unnest(%s::bigint[], {arrays}) AS v(id, {', '.join(_TALLIED)}) WHERE a.id = v.id")
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [[actor.pk for actor in actors],
+                             *([getattr(actor, name) for actor in actors] for name in _TALLIED)])
+
+
+def _update_actors_one_by_one(actors) -> None:
+    fields = [Actor._meta.get_field(name) for name in (*_TALLIED, "id")]
     quote = connection.ops.quote_name
     assignments = ", ".join(f"{quote(field.column)} = %s" for field in fields[:-1])
-    sql = f"UPDATE {quote(Actor._meta.db_table)} SET {assignments} WHERE {quote('id')} = %s"  # noqa: S608 (model names)
-    params = [[field.get_db_prep_save(getattr(actor, field.attname), connection) for field in fields]
-              for actor in actors]
+    sql = f"UPDATE {quote(Actor._meta.db_table)} SET {assignments} WHERE {quote('id')} = %s"  # noqa: S608
     with connection.cursor() as cursor:
-        cursor.executemany(sql, params)
+        cursor.executemany(sql, [[field.get_db_prep_save(getattr(actor, field.attname), connection)
+                                  for field in fields] for actor in actors])
 
 
 def record_action(organization: Organization, action: str, acting, **fields) -> AuditEvent:

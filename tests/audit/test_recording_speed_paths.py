@@ -87,8 +87,9 @@ def recorded_then_undone(org):
 
 @pytest.mark.postgres_only
 def test_copy_writer_stores_what_bulk_create_stores(org, monkeypatch):
+    monkeypatch.setattr(recording, "COPY_FROM_ROWS", 1)  # the scenario's batches are small
     fast = recorded_then_undone(org)
-    monkeypatch.setitem(recording._WRITERS, "postgresql", recording._write_with_orm)
+    monkeypatch.setattr(recording, "COPY_FROM_ROWS", 10**9)
     plain = recorded_then_undone(org)
 
     assert fast == plain
@@ -143,3 +144,22 @@ def test_erased_actors_keep_their_erasure(org):
     maria = Actor.objects.get(organization=org, external_id="u-100")
     assert (maria.name, maria.email, maria.event_count) == ("", "", 2)
     assert verify_chain(org).ok
+
+
+@pytest.mark.postgres_only
+def test_batches_from_the_threshold_up_are_copied(org, monkeypatch):
+    calls = []
+
+    def spy(organization, rows):
+        calls.append(len(rows))
+        recording._write_with_copy(organization, rows)
+
+    monkeypatch.setitem(recording._WRITERS, "postgresql", spy)
+    events = [event_payload(metadata={"n": n, "share": n / 7}) for n in range(recording.COPY_FROM_ROWS)]
+    record_events(organization=org, events=events, recorded_via="tests")
+    record_event(organization=org, event=event_payload(), recorded_via="tests")
+
+    assert calls == [recording.COPY_FROM_ROWS]
+    assert EventTarget.objects.filter(organization=org, target_type="task").count() == recording.COPY_FROM_ROWS + 1
+    report = verify_chain(org)
+    assert report.ok and report.verified_through_seq == recording.COPY_FROM_ROWS + 2
