@@ -1,9 +1,9 @@
-"""Celery entry points for webhook delivery: load by id, call the delivery service, queue the retry."""
+"""Celery entry points: webhook delivery and email. Each loads its input, calls a service, queues a retry."""
 import logging
 
 from celery import shared_task
 
-from . import delivery
+from . import delivery, mail
 
 logger = logging.getLogger("trailproof.syslog")
 
@@ -32,3 +32,13 @@ def enqueue_delivery(delivery_id, *, countdown: float | None = None) -> None:
         deliver_webhook.apply_async((str(delivery_id),), countdown=countdown)
     except Exception:
         logger.exception("Could not queue webhook delivery %s; the sweep will retry it", delivery_id)
+
+
+@shared_task(name="syslog.send_email", ignore_result=True)
+def send_email(organization_id: int, to: list[str], subject: str, body: str, attempt: int = 1) -> None:
+    """Queue with `send_email.delay(...)` after the transaction that decided to send has committed."""
+    eager = send_email.app.conf.task_always_eager
+    retry_in = mail.send_email(organization_id=organization_id, to=to, subject=subject, body=body,
+                               attempt=attempt, can_retry=not eager)
+    if retry_in is not None:
+        send_email.apply_async((organization_id, to, subject, body, attempt + 1), countdown=retry_in)

@@ -1,6 +1,7 @@
 """Fixtures for the system log and webhook tests: keyed API clients and a real local webhook receiver."""
 import http.server
 import queue
+import socket
 import threading
 
 import pytest
@@ -86,3 +87,45 @@ def receiver():
     yield server
     server.server.shutdown()
     server.server.server_close()
+
+
+class SmtpHandler:
+    """Accepts messages, or answers RCPT with the next scripted refusal (like "550 5.1.1 No such user")."""
+
+    def __init__(self):
+        self.messages: list[bytes] = []
+        self.refusals: list[str] = []
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if self.refusals:
+            return self.refusals.pop(0)
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server, session, envelope):
+        self.messages.append(envelope.content)
+        return "250 Message accepted for delivery"
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture
+def smtp_server(settings):
+    """A real SMTP server (aiosmtpd) on 127.0.0.1, and Django's SMTP backend pointed at it."""
+    from aiosmtpd.controller import Controller
+
+    handler = SmtpHandler()
+    controller = Controller(handler, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", controller.port
+    settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
+    settings.EMAIL_HOST_USER = settings.EMAIL_HOST_PASSWORD = ""
+    settings.EMAIL_TIMEOUT = 5
+    handler.port = controller.port
+    yield handler
+    controller.stop()

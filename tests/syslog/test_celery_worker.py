@@ -48,7 +48,9 @@ def worker_env():
 
 
 @pytest.fixture
-def celery_worker(worker_env, tmp_path):
+def celery_worker(worker_env, tmp_path, request):
+    if "smtp_server" in request.fixturenames:
+        worker_env["EMAIL_URL"] = f"smtp://127.0.0.1:{request.getfixturevalue('smtp_server').port}"
     redis.Redis.from_url(BROKER).flushdb()
     log = tmp_path / "worker.log"
     with log.open("wb") as out:
@@ -70,6 +72,13 @@ def celery_worker(worker_env, tmp_path):
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+
+QUEUE_ONE_EMAIL = """
+import sys, django
+django.setup()
+from syslog.tasks import send_email
+send_email.delay(int(sys.argv[1]), ["maria@example.com"], "Your export is ready", "Download it from Trailproof.")
+"""
 
 
 def record_in_another_process(org, env) -> int:
@@ -124,3 +133,20 @@ def test_a_worker_abandons_a_delivery_after_the_last_retry(org, receiver, privat
     assert WebhookDelivery.objects.get().status == DeliveryStatus.ABANDONED
     time.sleep(1.5)
     assert receiver.all_received() == []  # nothing after abandonment
+
+
+def test_a_worker_retries_an_email_the_smtp_server_refused(org, smtp_server, celery_worker, worker_env):
+    smtp_server.refusals = ["451 4.7.1 Greylisted, try again later"]
+
+    done = subprocess.run([sys.executable, "-c", QUEUE_ONE_EMAIL, str(org.pk)], cwd=ROOT, env=worker_env,
+                          capture_output=True, text=True, timeout=60, check=False)
+    assert done.returncode == 0, done.stderr
+
+    deadline = time.monotonic() + 30
+    while not smtp_server.messages:
+        assert time.monotonic() < deadline, celery_worker.read_text()
+        time.sleep(0.1)
+    assert b"Subject: Your export is ready" in smtp_server.messages[0]
+    [failed] = SystemLogEntry.objects.filter(organization_id=org.pk, kind="smtp.failed")
+    assert failed.details["attempt"] == 1 and failed.details["next_retry_at"]
+    assert failed.details["error"] == "recipients refused: 451 4.7.1 Greylisted, try again later"
