@@ -14,11 +14,13 @@ import time
 
 def _raw_first_page(conn, organization_id, actor_external_id, size) -> float:
     started = time.perf_counter()
+    actor_ids = [row[0] for row in conn.execute(
+        "SELECT id FROM audit_actor WHERE organization_id = %s AND external_id = %s",
+        [organization_id, actor_external_id])]
     conn.execute(
-        "SELECT e.* FROM audit_auditevent e JOIN audit_actor a ON a.id = e.actor_id "
-        "WHERE e.organization_id = %s AND a.organization_id = %s AND a.external_id = %s "
-        "ORDER BY e.occurred_at DESC, e.seq DESC LIMIT %s",
-        [organization_id, organization_id, actor_external_id, size + 1]).fetchall()
+        "SELECT e.*, a.external_id, a.name, a.email FROM audit_auditevent e JOIN audit_actor a ON a.id = e.actor_id "
+        "WHERE e.organization_id = %s AND e.actor_id = ANY(%s) ORDER BY e.occurred_at DESC, e.seq DESC LIMIT %s",
+        [organization_id, actor_ids, size + 1]).fetchall()
     return time.perf_counter() - started
 
 

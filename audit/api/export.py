@@ -41,9 +41,9 @@ class ExportView(TrailView):
         fmt = request.query_params.get("format") or "csv"
         if fmt not in FORMATS:
             raise ValidationError({"format": [f"Must be one of {', '.join(FORMATS)}."]})
-        filterset = filtered(self)
+        filterset, events = filtered(self)
         organization = self.organization()
-        export = stream_export(filterset.qs, fmt)
+        export = stream_export(events, fmt)
         filters = {**filterset.applied(), "format": fmt}
         response = StreamingHttpResponse(
             _recorded_stream(export, organization=organization, acting=self.acting(), filters=filters),

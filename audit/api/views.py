@@ -1,4 +1,5 @@
 """The trail endpoints: ingest and list events, one event, actors, a run's activity, integrity."""
+from django.db.models import QuerySet
 from django_filters.rest_framework import DjangoFilterBackend
 from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
 from rest_framework.response import Response
@@ -44,12 +45,20 @@ def _utc_bounds(params):
     return params
 
 
-def filtered(view) -> EventFilter:
+def filtered(view) -> tuple[EventFilter, QuerySet]:
     """The organization's events under the request's filters (the one EventFilter); 400 naming bad ones."""
-    filterset = filtered_events(view.organization(), _utc_bounds(view.request.query_params))
+    organization = view.organization()
+    filterset = filtered_events(organization, _utc_bounds(view.request.query_params))
     if not filterset.is_valid():
         raise ValidationError(filterset.errors)
-    return filterset
+    events = filterset.qs
+    actor = filterset.form.cleaned_data.get("actor")
+    if actor:
+        # Naming the actor rows lets PostgreSQL walk the (actor, occurred_at, seq) index for the first page
+        # instead of scanning the organization's timeline for a rare actor's events.
+        events = events.filter(actor_id__in=list(actors_for(organization).filter(external_id=actor)
+                                                 .values_list("pk", flat=True)))
+    return filterset, events
 
 
 def note_read(view, what: str, filters: dict) -> None:
@@ -73,8 +82,8 @@ class EventsView(TrailView):
 
     @docs.list_events
     def get(self, request):
-        filterset = filtered(self)
-        page, next_url = paginate_events(request, filterset.qs)
+        filterset, events = filtered(self)
+        page, next_url = paginate_events(request, events)
         note_read(self, "events", filterset.applied())
         return Response({"results": [event_document(event) for event in page], "next": next_url})
 
