@@ -8,6 +8,7 @@ read, as in production, minus the network); the raw figure is psycopg running th
 """
 import argparse
 import random
+from datetime import timedelta
 
 from bench.common import bench_organization, fmt_ms, percentile, psycopg_dsn, report, setup, timer
 
@@ -84,6 +85,7 @@ def measure(organization, runs: int) -> list[tuple[str, str]]:
     actors = sample_actors(organization, runs)
     bot = Actor.objects.get(organization=organization, kind="bot")
     rounds = [actors[i % len(actors)] for i in range(runs)]
+    since = (bot.last_seen - timedelta(days=30)).strftime("%Y-%m-%dT%H:%M:%SZ")
     pages = {
         "trail filtered by actor": [f"/audit/?org={slug}&actor={ext}" for _, ext in rounds],
         "trail filtered by actor + action family": [f"/audit/?org={slug}&actor={ext}&action=task.*"
@@ -91,6 +93,8 @@ def measure(organization, runs: int) -> list[tuple[str, str]]:
         "trail, no filter": [f"/audit/?org={slug}"] * runs,
         "actor page (a person)": [f"/audit/actors/{pk}/?org={slug}" for pk, _ in rounds],
         "actor page (the bot, ~10% of all events)": [f"/audit/actors/{bot.pk}/?org={slug}"] * max(5, runs // 4),
+        "actor page (the bot, explicit 30 days)": [f"/audit/actors/{bot.pk}/?org={slug}&since={since}"]
+        * max(5, runs // 4),
         "admin changelist filtered by actor": [f"/admin/audit/auditevent/?actor={pk}" for pk, _ in rounds],
     }
     raw = {
@@ -103,6 +107,7 @@ def measure(organization, runs: int) -> list[tuple[str, str]]:
                               "ORDER BY e.occurred_at DESC, e.seq DESC LIMIT 51", [org_id])] * runs,
         "actor page (a person)": [(RAW_TIMELINE, [org_id, pk, 51]) for pk, _ in rounds],
         "actor page (the bot, ~10% of all events)": [(RAW_TIMELINE, [org_id, bot.pk, 51])] * max(5, runs // 4),
+        "actor page (the bot, explicit 30 days)": [(RAW_TIMELINE, [org_id, bot.pk, 51])] * max(5, runs // 4),
         "admin changelist filtered by actor": [(RAW_TIMELINE, [org_id, pk, 50]) for pk, _ in rounds],
     }
     rows = []

@@ -119,3 +119,15 @@ def test_times_are_shown_in_the_officers_time_zone_with_utc_on_hover(as_officer,
     page = as_officer.get("/audit/?action=task.completed").content.decode()
     expected = '<time datetime="2026-01-02T10:00:00Z" title="2026-01-02 10:00:00 UTC">2026-01-02 11:00:00 CET</time>'
     assert expected in page
+
+
+def test_a_very_busy_actors_default_period_is_shortened_to_stay_fast():
+    from datetime import timedelta
+
+    from audit.views.investigation import default_period
+
+    start = datetime(2026, 1, 1, tzinfo=UTC)
+    busy = Actor(event_count=100_000, first_seen=start, last_seen=start + timedelta(days=90))
+    quiet = Actor(event_count=300, first_seen=start, last_seen=start + timedelta(days=90))
+    assert default_period(busy) == timedelta(days=9)
+    assert default_period(quiet) == timedelta(days=30)
