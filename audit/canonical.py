@@ -83,9 +83,10 @@ def chain_hash(prev_hash: str, canonical: bytes) -> str:
 
 def format_timestamp(moment) -> str:
     """UTC, microsecond precision, `Z` suffix: the one textual form of a timestamp in hashes and output."""
-    moment = moment.astimezone(UTC)
+    if moment.tzinfo is not UTC:
+        moment = moment.astimezone(UTC)
     if moment.year >= 1000:  # isoformat writes what strftime does, faster; strftime pads years < 1000 by platform
-        return moment.replace(tzinfo=None).isoformat(timespec="microseconds") + "Z"
+        return moment.isoformat(timespec="microseconds")[:-6] + "Z"  # drop "+00:00"
     return moment.strftime(TIMESTAMP_FORMAT)
 
 

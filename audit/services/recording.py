@@ -4,6 +4,7 @@ Built for ingest speed (bench/ingest.py measures it against raw PostgreSQL): eac
 hash is computed from the same values `audit.documents.computed_hash` reads back (so `verify_chain`
 agrees), and on PostgreSQL the rows are written with COPY; elsewhere through the ORM's bulk_create.
 """
+import operator
 from dataclasses import dataclass
 
 import orjson
@@ -26,8 +27,10 @@ ROW_FIELDS = ("id", "organization_id", "seq", "event_id", "action", "action_fami
               "metadata", "recorded_via", "prev_hash", "hash")
 if tuple(field.attname for field in AuditEvent._meta.concrete_fields) != ROW_FIELDS:
     raise RuntimeError("AuditEvent's fields changed: update ROW_FIELDS in audit/services/recording.py")
-_JSON_COLUMNS = frozenset(i for i, field in enumerate(AuditEvent._meta.concrete_fields)
-                          if field.get_internal_type() == "JSONField")
+_JSON_COLUMNS = tuple(i for i, field in enumerate(AuditEvent._meta.concrete_fields)
+                      if field.get_internal_type() == "JSONField")
+_row_values = operator.attrgetter(*ROW_FIELDS)
+_COLUMNS = ", ".join(field.column for field in AuditEvent._meta.concrete_fields)
 
 
 @dataclass
@@ -49,9 +52,9 @@ def record_events(*, organization: Organization, events: list[dict], recorded_vi
         stored = _stored_by_event_id(organization, clean)
         fresh = _unique_new_events(clean, stored)
         actors = _resolve_actors(organization, [event["actor"] for event in fresh], now)
-        rows = _chain_rows(organization, head, fresh, actors, recorded_via, now)
+        chain = _chain_rows(organization, head, fresh, actors, recorded_via, now)
+        rows = _writer(len(fresh))(organization, chain, len(fresh)) if fresh else []
         if rows:
-            _writer(len(rows))(organization, rows)
             head.seq, head.hash = rows[-1].seq, rows[-1].hash
             head.save(update_fields=["seq", "hash"])
             _count_actor_events(list(actors.values()), rows)
@@ -134,8 +137,10 @@ def _resolve_actors(organization, inputs, now) -> dict[tuple[str, str], Actor]:
     return found
 
 
-def _chain_rows(organization, head, fresh, actors, recorded_via, now) -> list[AuditEvent]:
-    rows, seq, prev_hash = [], head.seq, head.hash
+def _chain_rows(organization, head, fresh, actors, recorded_via, now):
+    """Yield each new event's row with its link in the chain; a generator, so that a writer can stream rows
+    to the database while the next ones are hashed."""
+    seq, prev_hash = head.seq, head.hash
     recorded_at = format_timestamp(now)
     for event in fresh:
         seq += 1
@@ -143,17 +148,7 @@ def _chain_rows(organization, head, fresh, actors, recorded_via, now) -> list[Au
         actor = actors[(event["actor"]["kind"], event["actor"]["id"])]
         source = event["source"] or {}
         ip, agent = source.get("ip"), source.get("user_agent")
-        document = {  # exactly what hashed_document(event_document(row)) reads back from the stored row
-            "organization": organization.slug, "seq": seq, "event_id": event["event_id"],
-            "action": event["action"], "category": spec.category,
-            "occurred_at": format_timestamp(event["occurred_at"]), "recorded_at": recorded_at,
-            "actor": {"kind": actor.kind, "id": actor.external_id}, "automation": event["automation"],
-            "outcome": event["outcome"], "reason": event["reason"], "targets": event["targets"],
-            "run": event["run"], "task": event["task"], "blueprint": event["blueprint"],
-            "changes": event["changes"],
-            "source": None if ip is None and agent is None else {"ip": ip, "user_agent": agent},
-            "metadata": event["metadata"], "recorded_via": recorded_via,
-        }
+        document = _hashed_document(organization, seq, event, spec, actor, ip, agent, recorded_at, recorded_via)
         event_hash = chain_hash(prev_hash, canonical_bytes(document))
         row = AuditEvent(
             None, organization.pk, seq, event["event_id"], event["action"], spec.family, spec.category,
@@ -164,36 +159,55 @@ def _chain_rows(organization, head, fresh, actors, recorded_via, now) -> list[Au
         )
         row._state.fields_cache["organization"] = organization
         row._state.fields_cache["actor"] = actor
-        rows.append(row)
+        yield row
         prev_hash = event_hash
-    return rows
+
+
+def _hashed_document(organization, seq, event, spec, actor, ip, agent, recorded_at, recorded_via) -> dict:
+    """Exactly what hashed_document(event_document(row)) reads back from the stored row."""
+    return {
+        "organization": organization.slug, "seq": seq, "event_id": event["event_id"], "action": event["action"],
+        "category": spec.category, "occurred_at": format_timestamp(event["occurred_at"]),
+        "recorded_at": recorded_at, "actor": {"kind": actor.kind, "id": actor.external_id},
+        "automation": event["automation"], "outcome": event["outcome"], "reason": event["reason"],
+        "targets": event["targets"], "run": event["run"], "task": event["task"], "blueprint": event["blueprint"],
+        "changes": event["changes"],
+        "source": None if ip is None and agent is None else {"ip": ip, "user_agent": agent},
+        "metadata": event["metadata"], "recorded_via": recorded_via,
+    }
 
 
 def _id_of(reference):
     return None if reference is None else reference.get("id")
 
 
-def _write_with_orm(organization, rows) -> None:
+def _write_with_orm(organization, chain, count) -> list[AuditEvent]:
+    rows = list(chain)
     AuditEvent.objects.bulk_create(rows)
     EventTarget.objects.bulk_create(
         EventTarget(event=row, organization=organization, target_type=t["type"], target_id=t["id"])
         for row in rows for t in row.targets
     )
+    return rows
 
 
-def _write_with_copy(organization, rows) -> None:
-    """PostgreSQL: take the ids from the table's sequence, then COPY events and their target rows."""
-    events, targets = AuditEvent._meta.db_table, EventTarget._meta.db_table
+def _write_with_copy(organization, chain, count) -> list[AuditEvent]:
+    """PostgreSQL: take the ids from the table's sequence, then COPY the rows as they are hashed (the server
+    indexes them on another core meanwhile), then their target rows."""
+    events, targets, rows = AuditEvent._meta.db_table, EventTarget._meta.db_table, []
     with connection.cursor() as cursor:
         cursor.execute("SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
-                       [events, len(rows)])
-        for row, (pk,) in zip(rows, sorted(cursor.fetchall()), strict=True):
-            row.pk = pk
-        columns = ", ".join(field.column for field in AuditEvent._meta.concrete_fields)
-        with cursor.cursor.copy(f"COPY {events} ({columns}) FROM STDIN") as copy:
-            for row in rows:
-                copy.write_row([_json_text(value) if i in _JSON_COLUMNS else value
-                                for i, value in enumerate(row.__dict__[name] for name in ROW_FIELDS)])
+                       [events, count])
+        ids = sorted(pk for (pk,) in cursor.fetchall())
+        with cursor.cursor.copy(f"COPY {events} ({_COLUMNS}) FROM STDIN") as copy:
+            for row, pk in zip(chain, ids, strict=True):
+                row.pk = pk
+                values = list(_row_values(row))
+                for i in _JSON_COLUMNS:
+                    if values[i] is not None:
+                        values[i] = orjson.dumps(values[i]).decode()
+                copy.write_row(values)
+                rows.append(row)
         if any(row.targets for row in rows):
             with cursor.cursor.copy(f"COPY {targets} (event_id, organization_id, target_type, target_id) FROM STDIN") \
                     as copy:
@@ -202,10 +216,7 @@ def _write_with_copy(organization, rows) -> None:
                         copy.write_row((row.pk, organization.pk, target["type"], target["id"]))
     for row in rows:
         row._state.adding, row._state.db = False, connection.alias
-
-
-def _json_text(value):
-    return None if value is None else orjson.dumps(value).decode()
+    return rows
 
 
 _WRITERS = {"postgresql": _write_with_copy}

@@ -150,9 +150,9 @@ def test_erased_actors_keep_their_erasure(org):
 def test_batches_from_the_threshold_up_are_copied(org, monkeypatch):
     calls = []
 
-    def spy(organization, rows):
-        calls.append(len(rows))
-        recording._write_with_copy(organization, rows)
+    def spy(organization, chain, count):
+        calls.append(count)
+        return recording._write_with_copy(organization, chain, count)
 
     monkeypatch.setitem(recording._WRITERS, "postgresql", spy)
     events = [event_payload(metadata={"n": n, "share": n / 7}) for n in range(recording.COPY_FROM_ROWS)]
