@@ -3,6 +3,7 @@ from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.html import format_html
 
@@ -14,7 +15,7 @@ from .selectors import organizations_visible_to
 from .services.access import record_trail_read
 from .services.tenancy import add_member, change_role, remove_member, update_settings
 from .views.integrity import verify_now
-from .views.scope import record_refusal, session_window
+from .views.scope import activate_time_zone, record_refusal, session_window
 
 COUNT_CAP = 10_000
 
@@ -91,12 +92,18 @@ class ScopedAdmin(admin.ModelAdmin):
         if not is_investigator(request):
             record_refusal(request, reason="the admin is open to compliance officers and admins")
             raise PermissionDenied
+        activate_time_zone(request.user)
         try:
-            return view(request, *args)
+            response = view(request, *args)
+            if hasattr(response, "render") and not response.is_rendered:
+                response.render()  # now, while the officer's time zone is active
+            return response
         except PermissionDenied:
             record_refusal(request, organization=self._organization_of(request, args),
                            reason=f"{request.method} on {self.model._meta.verbose_name} is not allowed for this role")
             raise
+        finally:
+            timezone.deactivate()
 
     def _organization_of(self, request, args):
         """The organization of the object refused, so a superuser's refusal is recorded somewhere."""
@@ -276,6 +283,7 @@ class ActorAdmin(ScopedAdmin):
     search_fields = ("^external_id", "name")
     list_select_related = ("organization",)
     show_full_result_count = False
+    show_facets = admin.ShowFacets.NEVER  # facet counts would count the whole table on each load
     paginator = CappedPaginator
     sortable_by = ()
     exclude = ("email",)
@@ -300,6 +308,7 @@ class AuditEventAdmin(ScopedAdmin):
     ordering = ("-occurred_at", "-seq")
     sortable_by = ()
     show_full_result_count = False
+    show_facets = admin.ShowFacets.NEVER  # facet counts would count the whole table on each load
     paginator = CappedPaginator
     list_per_page = 50
 

@@ -75,7 +75,7 @@ def _chosen_organization(request):
     return None, "the audit trail is open to compliance officers and admins"
 
 
-def _activate_time_zone(user) -> None:
+def activate_time_zone(user) -> None:
     try:
         timezone.activate(zoneinfo.ZoneInfo(user.time_zone or "UTC"))
     except (zoneinfo.ZoneInfoNotFoundError, ValueError):
@@ -96,7 +96,7 @@ def investigator_required(view):
             return refuse(request, reason=reason)
         request.investigation = Investigation(organization, Acting.for_user(request.user, request),
                                               session_window(request))
-        _activate_time_zone(request.user)
+        activate_time_zone(request.user)
         try:
             return view(request, *args, **kwargs)
         finally:

@@ -239,3 +239,15 @@ def test_the_actor_changelist_links_to_the_actor_page(as_officer, maria):
     page = as_officer.get("/admin/audit/actor/?q=u-10").content.decode()
     assert f"/audit/actors/{maria.pk}/?org=acme" in page and f"/admin/audit/auditevent/?actor={maria.pk}" in page
     assert Actor.objects.filter(organization__slug="acme").count() > 1
+
+
+def test_the_event_changelist_never_counts_facets(as_officer, trail):
+    response = as_officer.get("/admin/audit/auditevent/?_facets=True")
+    assert "Show counts" not in response.content.decode() and " (" not in str(response.context["cl"].filter_specs)
+
+
+def test_admin_times_are_in_the_officers_time_zone(as_officer, officer, org):
+    User.objects.filter(pk=officer.pk).update(time_zone="Asia/Tokyo")
+    record_events(organization=org, recorded_via="tests", events=[event_payload(occurred_at="2026-01-02T10:00:00Z")])
+    response = as_officer.get("/admin/audit/auditevent/?category=data")
+    assert "Jan. 2, 2026, 7 p.m." in response.content.decode()
