@@ -2,7 +2,9 @@
 
 Built for ingest speed (bench/ingest.py measures it against raw PostgreSQL): each row is built once, its
 hash is computed from the same values `audit.documents.computed_hash` reads back (so `verify_chain`
-agrees), and on PostgreSQL the rows are written with COPY; elsewhere through the ORM's bulk_create.
+agrees), and on PostgreSQL batches stream into COPY while they are hashed; single events and other
+databases go through the ORM's bulk_create. tests/audit/test_recording_speed_paths.py holds the two
+writers to identical results.
 """
 import operator
 from dataclasses import dataclass
@@ -196,8 +198,8 @@ def _write_with_copy(organization, chain, count) -> list[AuditEvent]:
     indexes them on another core meanwhile), then their target rows."""
     events, targets, rows = AuditEvent._meta.db_table, EventTarget._meta.db_table, []
     with connection.cursor() as cursor:
-        cursor.execute("SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
-                       [events, count])
+        cursor.execute("SELECT nextval((SELECT pg_get_serial_sequence(%s, 'id'))::regclass) "  # looked up once
+                       "FROM generate_series(1, %s)", [events, count])
         ids = sorted(pk for (pk,) in cursor.fetchall())
         with cursor.cursor.copy(f"COPY {events} ({_COLUMNS}) FROM STDIN") as copy:
             for row, pk in zip(chain, ids, strict=True):
