@@ -42,7 +42,7 @@ def main(argv=None) -> int:
         return 2
     organization = bench_organization("ingest", fresh=True)
     print(f"organization {organization.slug}: {args.events:,} events in batches of {args.batch}, "
-          f"{args.actors} actors; audit_auditevent already holds {_table_rows():,} rows (the raw copies start "
+          f"{args.actors} actors; audit_auditevent already holds about {_table_rows():,} rows (the raw copies start "
           f"empty); load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
     events = _payloads(args.events, args.actors)
     project, raw = _ingest_rounds(organization, events, args.batch, args.round)
