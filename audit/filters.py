@@ -1,10 +1,12 @@
 """The one definition of how the trail is filtered: used by the API, the pages, the admin and exports."""
+from datetime import UTC
+
 import django_filters
 from django import forms
 from django.db.models import Exists, OuterRef
 
 from .catalog import CATEGORIES
-from .models import AuditEvent, EventTarget
+from .models import Actor, AuditEvent, EventTarget
 from .models.events import ActorKind
 from .validation import ACTION_RE
 
@@ -20,6 +22,22 @@ class EventFilterForm(forms.Form):
         if not (ACTION_RE.fullmatch(exact) or (value.endswith(".*") and ACTION_RE.fullmatch(exact + ".x"))):
             raise forms.ValidationError(ACTION_PREFIX_HELP)
         return value
+
+    def clean_since(self):
+        return _in_utc(self.cleaned_data.get("since"))
+
+    def clean_until(self):
+        return _in_utc(self.cleaned_data.get("until"))
+
+
+def _in_utc(moment):
+    """Compared as the UTC instant: the database refuses offsets past ±15:59 that RFC 3339 allows."""
+    if moment is None:
+        return None
+    try:
+        return moment.astimezone(UTC)
+    except (OverflowError, ValueError):
+        raise forms.ValidationError("Not a valid date and time.") from None
 
 
 class EventFilter(django_filters.FilterSet):
@@ -43,8 +61,17 @@ class EventFilter(django_filters.FilterSet):
         fields = []
         form = EventFilterForm
 
+    def __init__(self, data=None, queryset=None, *, organization=None, **kwargs):
+        super().__init__(data, queryset=queryset, **kwargs)
+        self.organization = organization
+
     def filter_actor(self, queryset, name, value):
-        return queryset.filter(actor__external_id=value)
+        # Naming the actor rows (rather than joining on the id) lets PostgreSQL walk the (actor, occurred_at,
+        # seq) index for a first page, instead of scanning the organization's timeline for a rare actor.
+        actors = Actor.objects.filter(external_id=value)
+        if self.organization is not None:
+            actors = actors.filter(organization=self.organization)
+        return queryset.filter(actor_id__in=list(actors.values_list("pk", flat=True)))
 
     def filter_action(self, queryset, name, value):
         if value.endswith(".*"):

@@ -29,7 +29,7 @@ def event_for(organization: Organization, pk) -> AuditEvent | None:
 
 def filtered_events(organization: Organization, params) -> EventFilter:
     """A bound filter over the organization's events; check `.is_valid()`, then read `.qs`."""
-    return EventFilter(params, queryset=events_for(organization))
+    return EventFilter(params, queryset=events_for(organization), organization=organization)
 
 
 def actors_for(organization: Organization, q: str = "") -> QuerySet[Actor]:
