@@ -1,6 +1,6 @@
 """Sign-in with lockout: failed attempts are counted per account and recorded, never with the password."""
 import logging
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -45,7 +45,7 @@ class LockoutAwareBackend(ModelBackend):
                                   reason="account locked" if user.is_locked else "wrong password")
             return None
         if user.failed_login_count or user.locked_until:
-            User.objects.filter(pk=user.pk).update(failed_login_count=0, failed_login_window_start=None,
+            User.objects.filter(pk=user.pk).update(failed_login_count=0, recent_failed_logins=[],
                                                    locked_until=None)
         return user
 
@@ -57,13 +57,16 @@ def register_failed_login(user, *, attempted_email: str, request, reason: str) -
     policy = lockout_policy_for(user)
     was_locked = user.is_locked
     if not was_locked:
-        window = timedelta(minutes=policy["window_minutes"])
-        if user.failed_login_window_start is None or now - user.failed_login_window_start > window:
-            user.failed_login_window_start, user.failed_login_count = now, 0
-        user.failed_login_count += 1
+        # A sliding window: any `threshold` failures within `window_minutes` of each other lock the account.
+        window_start = now - timedelta(minutes=policy["window_minutes"])
+        recent = [moment for moment in map(datetime.fromisoformat, user.recent_failed_logins)
+                  if moment > window_start]
+        recent.append(now)
+        user.recent_failed_logins = [moment.isoformat() for moment in recent[-policy["threshold"]:]]
+        user.failed_login_count = len(recent)
         if user.failed_login_count >= policy["threshold"]:
             user.locked_until = now + timedelta(minutes=policy["duration_minutes"])
-        user.save(update_fields=["failed_login_count", "failed_login_window_start", "locked_until"])
+        user.save(update_fields=["failed_login_count", "recent_failed_logins", "locked_until"])
     acting = Acting.for_user(user, request)
     for membership in user.memberships.select_related("organization"):
         record_action(membership.organization, "auth.login_failed", acting, outcome="failure", reason=reason,
@@ -77,7 +80,7 @@ def register_failed_login(user, *, attempted_email: str, request, reason: str) -
 
 @transaction.atomic
 def unlock_user(*, user, acting: Acting) -> None:
-    type(user).objects.filter(pk=user.pk).update(failed_login_count=0, failed_login_window_start=None,
+    type(user).objects.filter(pk=user.pk).update(failed_login_count=0, recent_failed_logins=[],
                                                  locked_until=None)
     for membership in user.memberships.select_related("organization"):
         record_action(membership.organization, "auth.unlocked", acting, targets=[user_target(user)])

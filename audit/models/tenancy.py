@@ -33,7 +33,8 @@ class User(AbstractBaseUser, PermissionsMixin):
     date_joined = models.DateTimeField(default=timezone.now)
     time_zone = models.CharField(max_length=64, default="UTC")
     failed_login_count = models.PositiveIntegerField(default=0)
-    failed_login_window_start = models.DateTimeField(null=True, blank=True)
+    recent_failed_logins = models.JSONField(default=list, blank=True,
+                                            help_text="Times of failed sign-ins still inside the lockout window.")
     locked_until = models.DateTimeField(null=True, blank=True)
 
     objects = UserManager()

@@ -78,8 +78,6 @@ def test_failures_more_than_fifteen_minutes_apart_do_not_lock(client, member, cl
     assert signed_in(client, member.email, PASSWORD)
 
 
-@pytest.mark.xfail(strict=True, reason="Known gap: the window is fixed from the first failure, not sliding; "
-                                       "needs the failure times stored on the user (a schema change).")
 def test_five_failures_within_any_fifteen_minutes_lock(client, member, clock):
     fail(client, member.email)
     for minute in (14, 16, 17, 18, 19):
