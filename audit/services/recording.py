@@ -115,7 +115,10 @@ def _unique_new_events(clean, stored) -> list[dict]:
 
 
 def _resolve_actors(organization, inputs, now) -> dict[tuple[str, str], Actor]:
-    wanted = {(a["kind"], a["id"]): a for a in inputs}
+    wanted: dict[tuple[str, str], dict] = {}
+    for given in inputs:  # the latest name and email given in the batch win; a mention without them keeps them
+        known = wanted.setdefault((given["kind"], given["id"]), {"name": None, "email": None})
+        known["name"], known["email"] = given["name"] or known["name"], given["email"] or known["email"]
     if not wanted:
         return {}
     found = {

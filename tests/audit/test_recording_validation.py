@@ -176,3 +176,11 @@ def test_json_values_round_trip_and_the_chain_still_verifies(org):
 def test_the_category_comes_from_the_catalog_or_the_family_default(org, action, category):
     stored = record_event(organization=org, event=event_payload(action=action), recorded_via="tests")
     assert stored.category == category
+
+
+def test_a_later_mention_without_email_keeps_the_email_given_earlier_in_the_batch(org):
+    first = event_payload(actor={"kind": "user", "id": "u-7", "name": "Ana", "email": "ana@example.com"})
+    later = event_payload(actor={"kind": "user", "id": "u-7"})
+    record_events(organization=org, events=[first, later], recorded_via="tests")
+    actor = Actor.objects.get(organization=org, external_id="u-7")
+    assert (actor.name, actor.email, actor.event_count) == ("Ana", "ana@example.com", 2)
