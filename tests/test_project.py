@@ -57,3 +57,16 @@ def test_email_url_becomes_smtp_settings():
 def test_email_url_with_unknown_scheme_is_refused():
     with pytest.raises(ImproperlyConfigured, match="EMAIL_URL"):
         email_settings_from_url("ftp://example.com")
+
+
+def test_cache_url_shares_throttle_counters_through_redis():
+    script = ("import django; django.setup(); from django.core.cache import cache; "
+              "cache.set('trailproof-test-shared', 'seen', 30)")
+    env = {k: v for k, v in os.environ.items() if k != "TRAILPROOF_TESTING"}
+    env.update(DJANGO_SETTINGS_MODULE="auditproject.settings", SECRET_KEY="x", CACHE_URL="redis://127.0.0.1:6379/3")
+    subprocess.run([sys.executable, "-c", script], cwd=ROOT, env=env, check=True, timeout=60)
+    reader = ("import django; django.setup(); from django.core.cache import cache; "
+              "print(cache.get('trailproof-test-shared'))")
+    result = subprocess.run([sys.executable, "-c", reader], cwd=ROOT, env=env, capture_output=True, text=True,
+                            timeout=60)
+    assert result.stdout.strip() == "seen"
