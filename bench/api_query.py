@@ -65,7 +65,8 @@ def main(argv=None) -> int:
         response = client.get("/api/v1/events", {"actor": actor, "page_size": args.page_size})
         api.append(time.perf_counter() - started)
         assert response.status_code == 200, response.content
-    with psycopg.connect(psycopg_dsn(), autocommit=True) as conn:
+    # Client-side binding, as Django's psycopg backend uses: the planner sees the actual values.
+    with psycopg.connect(psycopg_dsn(), autocommit=True, cursor_factory=psycopg.ClientCursor) as conn:
         raw = [_raw_first_page(conn, organization.pk, actor, args.page_size) for actor in picks]
     report(f"GET events?actor= first page ({args.page_size} events), {total:,} events, {len(actors)} actors", [
         ("API server time p50 / p95", f"{fmt_ms(percentile(api, 50))} / {fmt_ms(percentile(api, 95))}"),

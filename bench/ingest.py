@@ -94,6 +94,16 @@ def _ingest_rounds(organization, events, batch, round_size) -> tuple[float, dict
     return len(events) / seconds["project"], rates
 
 
+def raw_rates_of_stored(organization, batch) -> dict:
+    """Raw executemany INSERT and COPY rates for the rows the project already stored for `organization`."""
+    with _raw_connection() as conn:
+        raw = _RawTables(conn, organization)
+        rows = raw.stored_rows(since_seq=0)
+        rates = {method: len(rows) / raw.timed_load(method, rows, batch) for method in ("insert", "copy")}
+        raw.drop()
+    return rates
+
+
 def _raw_connection():
     import psycopg
 

@@ -1,7 +1,8 @@
 """Recording reads of the trail (summarized) and refused access attempts."""
 from datetime import timedelta
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
+from django.db.models import F
 from django.utils import timezone
 
 from ..acting import Acting
@@ -15,26 +16,39 @@ def hour_window(moment=None) -> str:
     return "hour:" + (moment or timezone.now()).strftime("%Y-%m-%dT%H")
 
 
-@transaction.atomic
 def record_trail_read(*, organization: Organization, acting: Acting, window: str, what: str, filters: dict,
                       action: str = "audit.viewed", row_count: int | None = None) -> bool:
     """Records the first read of a window at once; later reads in it are counted and summarized when it closes.
 
-    Returns True when an event was written now.
+    Returns True when an event was written now. A repeated read costs one UPDATE: it is on every API page.
     """
     reader = f"{acting.actor['kind']}:{acting.actor.get('id', 'bot')}"
-    tally, created = AccessTally.objects.select_for_update().get_or_create(
-        organization=organization, action=action, reader=reader, window=window,
-        defaults={"actor": acting.actor, "recorded_via": acting.recorded_via, "last_filters": filters})
-    if created:
+    key = {"organization": organization, "action": action, "reader": reader, "window": window}
+    now = timezone.now()
+    if AccessTally.objects.filter(**key, summarized=False).update(count=F("count") + 1, last_at=now,
+                                                                  last_filters=filters):
+        return False
+    with transaction.atomic():
+        tally = AccessTally.objects.select_for_update().filter(**key).first()
+        if tally is None:
+            try:
+                with transaction.atomic():
+                    AccessTally.objects.create(**key, actor=acting.actor, recorded_via=acting.recorded_via,
+                                               last_filters=filters, first_at=now, last_at=now)
+            except IntegrityError:  # another request opened the window first: this read is a repeat
+                return record_trail_read(organization=organization, acting=acting, window=window, what=what,
+                                         filters=filters, action=action, row_count=row_count)
+        elif not tally.summarized:
+            AccessTally.objects.filter(pk=tally.pk).update(count=F("count") + 1, last_at=now, last_filters=filters)
+            return False
+        else:  # the window was closed as idle and summarized; reading again opens it anew
+            AccessTally.objects.filter(pk=tally.pk).update(count=1, first_at=now, last_at=now, summarized=False,
+                                                           last_filters=filters)
         metadata = {"what": what, "filters": filters, "window": window}
         if row_count is not None:
             metadata["row_count"] = row_count
         record_action(organization, action, acting, metadata=metadata)
-        return True
-    AccessTally.objects.filter(pk=tally.pk).update(count=tally.count + 1, last_at=timezone.now(),
-                                                   last_filters=filters)
-    return False
+    return True
 
 
 def summarize_closed_windows(*, now=None) -> int:
