@@ -1,6 +1,4 @@
 """The one definition of how the trail is filtered: used by the API, the pages, the admin and exports."""
-from datetime import UTC
-
 import django_filters
 from django import forms
 from django.db.models import Exists, OuterRef
@@ -8,12 +6,13 @@ from django.db.models import Exists, OuterRef
 from .catalog import CATEGORIES
 from .models import Actor, AuditEvent, EventTarget
 from .models.events import ActorKind
+from .periods import PeriodFilterSet, PeriodForm
 from .validation import ACTION_RE
 
 ACTION_PREFIX_HELP = "An exact action (task.completed) or a prefix ending in .* (auth.*, blueprint.draft.*)."
 
 
-class EventFilterForm(forms.Form):
+class EventFilterForm(PeriodForm):
     def clean_action(self):
         value = self.cleaned_data.get("action")
         if not value:
@@ -23,24 +22,8 @@ class EventFilterForm(forms.Form):
             raise forms.ValidationError(ACTION_PREFIX_HELP)
         return value
 
-    def clean_since(self):
-        return _in_utc(self.cleaned_data.get("since"))
 
-    def clean_until(self):
-        return _in_utc(self.cleaned_data.get("until"))
-
-
-def _in_utc(moment):
-    """Compared as the UTC instant: the database refuses offsets past ±15:59 that RFC 3339 allows."""
-    if moment is None:
-        return None
-    try:
-        return moment.astimezone(UTC)
-    except (OverflowError, ValueError):
-        raise forms.ValidationError("Not a valid date and time.") from None
-
-
-class EventFilter(django_filters.FilterSet):
+class EventFilter(PeriodFilterSet):
     actor = django_filters.CharFilter(method="filter_actor", max_length=200, help_text="The actor's id.")
     actor_kind = django_filters.ChoiceFilter(choices=ActorKind.choices)
     action = django_filters.CharFilter(method="filter_action", max_length=102, help_text=ACTION_PREFIX_HELP)
@@ -51,10 +34,6 @@ class EventFilter(django_filters.FilterSet):
     run = django_filters.CharFilter(field_name="run_id", max_length=200, help_text="The run's id.")
     task = django_filters.CharFilter(field_name="task_id", max_length=200, help_text="The task's id.")
     blueprint = django_filters.CharFilter(field_name="blueprint_id", max_length=200)
-    since = django_filters.IsoDateTimeFilter(field_name="occurred_at", lookup_expr="gte",
-                                             help_text="RFC 3339; events that occurred at or after it.")
-    until = django_filters.IsoDateTimeFilter(field_name="occurred_at", lookup_expr="lt",
-                                             help_text="RFC 3339; events that occurred before it.")
 
     class Meta:
         model = AuditEvent

@@ -55,7 +55,8 @@ def test_since_and_until_bound_occurred_at(reader, record):
 @pytest.mark.parametrize(("query", "field"), [
     ("page_size=0", "page_size"), ("page_size=501", "page_size"), ("page_size=abc", "page_size"),
     ("since=yesterday", "since"), ("category=nope", "category"), ("action=Not Valid", "action"),
-    ("order=sideways", "order"), ("cursor=%%%", "cursor"), ("cursor=eyJvIjoiZGVzYyJ9", "cursor"),
+    ("order=sideways", "order"), ("since=2026-02-01T00:00:00Z&until=2026-01-01T00:00:00Z", "until"),
+    ("cursor=%%%", "cursor"), ("cursor=eyJvIjoiZGVzYyJ9", "cursor"),
 ])
 def test_bad_query_parameters_answer_400_naming_the_parameter(reader, query, field):
     response = reader.get(f"/api/v1/events?{query}")

@@ -1,0 +1,39 @@
+"""The since/until period every trail and log filter shares, compared as UTC instants."""
+from datetime import UTC
+
+import django_filters
+from django import forms
+
+
+def in_utc(moment):
+    """PostgreSQL refuses offsets beyond ±15:59 that RFC 3339 syntax allows; the instant is what matters."""
+    if moment is None:
+        return None
+    try:
+        return moment.astimezone(UTC)
+    except (OverflowError, ValueError):
+        raise forms.ValidationError("Out of the supported range of dates.") from None
+
+
+class PeriodForm(forms.Form):
+    def clean_since(self):
+        return in_utc(self.cleaned_data.get("since"))
+
+    def clean_until(self):
+        return in_utc(self.cleaned_data.get("until"))
+
+    def clean(self):
+        cleaned = super().clean()
+        since, until = cleaned.get("since"), cleaned.get("until")
+        if since and until and since >= until:
+            self.add_error("until", "Must be later than since.")
+        return cleaned
+
+
+class PeriodFilterSet(django_filters.FilterSet):
+    """`since` (inclusive) and `until` (exclusive) over `occurred_at`."""
+
+    since = django_filters.IsoDateTimeFilter(field_name="occurred_at", lookup_expr="gte",
+                                             help_text="RFC 3339; at or after it.")
+    until = django_filters.IsoDateTimeFilter(field_name="occurred_at", lookup_expr="lt",
+                                             help_text="RFC 3339; before it.")
