@@ -38,5 +38,6 @@ test-sqlite: install
 	mkdir -p var
 	$(SQLITE_ENV) $(PY) -m pytest $(PYTEST_ARGS)
 
+# Benchmarks use their own PostgreSQL database (trailproof_bench, created on first use).
 bench: install services
-	$(PG_ENV) $(PY) -m bench
+	DATABASE_URL=$(PG)/trailproof_bench SYSLOG_DATABASE_URL=$(PG)/trailproof_bench_syslog $(PY) -m bench $(BENCH_ARGS)
