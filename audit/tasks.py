@@ -3,6 +3,7 @@ from celery import shared_task
 
 from .models import Organization
 from .services.access import summarize_closed_windows
+from .services.ingest import forget_old_idempotency_keys
 from .services.integrity import verify_and_record
 
 
@@ -20,3 +21,8 @@ def verify_all_chains() -> dict:
 def summarize_trail_reads() -> int:
     """Closes idle read windows, writing one summary event for each window that saw repeated reads."""
     return summarize_closed_windows()
+
+
+@shared_task
+def forget_idempotency_keys() -> int:
+    return forget_old_idempotency_keys()

@@ -1,8 +1,10 @@
 """Ingest over the API: one event or a batch, made safe to retry by an `Idempotency-Key`."""
 import hashlib
 from dataclasses import dataclass
+from datetime import timedelta
 
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 
 from ..models import AuditEvent, IdempotencyKey, Organization
 from ..selectors import events_for
@@ -57,3 +59,13 @@ def _replay(organization, key, request_hash) -> Ingested | None:
     by_pk = events_for(organization).filter(pk__in=used.event_pks).in_bulk()
     # An event purged by retention since is simply no longer returned.
     return Ingested([by_pk[pk] for pk in used.event_pks if pk in by_pk], 0, used.batch)
+
+
+IDEMPOTENCY_KEY_LIFETIME = timedelta(hours=24)
+
+
+def forget_old_idempotency_keys(*, now=None) -> int:
+    """A retry comes within minutes; after a day a key is forgotten (its events stay, and `event_id` still dedups)."""
+    cutoff = (now or timezone.now()) - IDEMPOTENCY_KEY_LIFETIME
+    deleted, _ = IdempotencyKey.objects.filter(created_at__lt=cutoff).delete()
+    return deleted

@@ -1,8 +1,12 @@
 """POST events: one event or a batch, all or nothing, idempotent retries, the contract's errors."""
+from datetime import timedelta
+
 import orjson
 import pytest
+from django.utils import timezone
 
 from audit.models import AuditEvent
+from audit.services.ingest import forget_old_idempotency_keys
 from tests.api.conftest import post_json
 from tests.factories import event_payload
 
@@ -44,6 +48,15 @@ def test_a_retried_request_with_the_same_idempotency_key_stores_nothing_new(writ
     assert (first.status_code, again.status_code) == (201, 200)
     assert [e["id"] for e in again.json()["events"]] == [e["id"] for e in first.json()["events"]]
     assert AuditEvent.objects.filter(organization=org).count() == before
+
+
+def test_idempotency_keys_are_forgotten_after_a_day(writer, org):
+    post_json(writer, event_payload(), HTTP_IDEMPOTENCY_KEY="old")
+    post_json(writer, event_payload(), HTTP_IDEMPOTENCY_KEY="fresh")
+    assert forget_old_idempotency_keys() == 0
+    assert forget_old_idempotency_keys(now=timezone.now() + timedelta(hours=25)) == 2
+    again = post_json(writer, event_payload(), HTTP_IDEMPOTENCY_KEY="old")
+    assert again.status_code == 201  # a new request now, no longer a replay
 
 
 def test_an_idempotency_key_reused_with_another_body_is_refused(writer):
