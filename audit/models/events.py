@@ -34,7 +34,6 @@ class Actor(models.Model):
         indexes = [
             models.Index(fields=["organization", "external_id"], name="actor_org_id"),
             models.Index(fields=["organization", "name"], name="actor_org_name"),
-            models.Index(fields=["organization", "-last_seen"], name="actor_org_last_seen"),
         ]
 
     def __str__(self):
@@ -104,8 +103,10 @@ class AuditEvent(models.Model):
 class EventTarget(models.Model):
     """Index rows for finding events by what they acted on; the event's own `targets` is the record."""
 
-    event = models.ForeignKey(AuditEvent, on_delete=models.CASCADE, related_name="target_rows")
-    organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="+")
+    # Written only by the recording function, in the event's own transaction, and never updated: the database
+    # need not re-check a foreign key per target row at every commit.
+    event = models.ForeignKey(AuditEvent, on_delete=models.CASCADE, related_name="target_rows", db_constraint=False)
+    organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="+", db_constraint=False)
     target_type = models.CharField(max_length=64)
     target_id = models.CharField(max_length=200)
 
