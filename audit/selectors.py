@@ -20,7 +20,10 @@ def organizations_visible_to(user) -> QuerySet[Organization]:
 
 
 def events_for(organization: Organization) -> QuerySet[AuditEvent]:
-    return AuditEvent.objects.filter(organization=organization).select_related("organization", "actor")
+    # Through the related manager, each event gets this very organization object: no join, no copy per row.
+    # An event needs only the actor's id and personal data: its tallies are four conversions a row for nothing.
+    return organization.audit_events.select_related("actor").defer(
+        "actor__created_at", "actor__first_seen", "actor__last_seen", "actor__event_count", "actor__user")
 
 
 def event_for(organization: Organization, pk) -> AuditEvent | None:

@@ -31,7 +31,7 @@ def verify_chain(organization: Organization, *, progress: Callable[[int], None] 
     """Walk the chain in `seq` order from a server-side cursor; report the first link that does not hold."""
     expected_seq, prev_hash = 1, GENESIS_HASH
     recent: OrderedDict[str, int] = OrderedDict()
-    events = (AuditEvent.objects.filter(organization=organization).select_related("organization", "actor")
+    events = (organization.audit_events.select_related("actor")
               .prefetch_related("target_rows").order_by("seq").iterator(chunk_size=2000))
 
     def broken(seq, problem, verified_through=None):
