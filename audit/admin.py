@@ -289,7 +289,7 @@ class ActorAdmin(ScopedAdmin):
     exclude = ("email",)
 
     def get_queryset(self, request):
-        return super().get_queryset(request).order_by("-last_seen", "pk")
+        return super().get_queryset(request).order_by("name", "pk")
 
     @admin.display(description="investigate")
     def links(self, actor):

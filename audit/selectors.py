@@ -39,7 +39,18 @@ def actors_for(organization: Organization, q: str = "") -> QuerySet[Actor]:
     actors = Actor.objects.filter(organization=organization)
     if q:
         actors = actors.filter(Q(external_id__istartswith=q) | Q(name__icontains=q))
-    return actors.order_by("-last_seen", "pk")
+    # Name order is served by the (organization, name) index and stays put while actors keep acting, so
+    # offset pages neither skip nor repeat; the tallies themselves carry no index (they change every batch).
+    return actors.order_by("name", "pk")
+
+
+def recently_active_actors(organization: Organization, *, kinds: list[str], limit: int) -> list[Actor]:
+    """Actors of these kinds seen in the organization's latest events, most recent first."""
+    latest = (AuditEvent.objects.filter(organization=organization, actor_kind__in=kinds)
+              .order_by("-occurred_at", "-seq").values_list("actor_id", flat=True)[:limit * 20])
+    ids = list(dict.fromkeys(latest))[:limit]
+    found = Actor.objects.in_bulk(ids)
+    return [found[pk] for pk in ids]
 
 
 def actor_for(organization: Organization, pk) -> Actor | None:

@@ -9,7 +9,15 @@ from ..canonical import GENESIS_HASH
 from ..documents import computed_hash
 from ..filters import EventFilter
 from ..models.events import ActorKind
-from ..selectors import actor_activity, actor_for, actors_for, event_by_seq, event_for, filtered_events
+from ..selectors import (
+    actor_activity,
+    actor_for,
+    actors_for,
+    event_by_seq,
+    event_for,
+    filtered_events,
+    recently_active_actors,
+)
 from .paging import capped_count, page_of
 from .scope import investigator_required, not_in_organization, record_read
 
@@ -21,9 +29,8 @@ LOOKUP_SIZE = 20
 
 def _picker_actors(organization):
     """The bot and API clients first (they are easy to forget), then the most recently active people."""
-    actors = actors_for(organization)
-    machines = list(actors.exclude(kind=ActorKind.USER)[:PICKER_SIZE // 2])
-    people = list(actors.filter(kind=ActorKind.USER)[:PICKER_SIZE - len(machines)])
+    machines = list(actors_for(organization).exclude(kind=ActorKind.USER)[:PICKER_SIZE // 2])
+    people = recently_active_actors(organization, kinds=[ActorKind.USER], limit=PICKER_SIZE - len(machines))
     return machines + people
 
 
