@@ -10,8 +10,8 @@ from django.utils.html import format_html
 from .acting import Acting
 from .auth import unlock_user
 from .catalog import CATEGORIES
-from .models import Actor, AuditEvent, IntegrityCheck, Membership, Organization, Role, User
-from .selectors import organizations_visible_to
+from .models import Actor, AuditEvent, IntegrityCheck, Membership, Organization, User
+from .selectors import administers, organizations_visible_to
 from .services.access import record_trail_read
 from .services.tenancy import add_member, change_role, remove_member, update_settings
 from .views.integrity import verify_now
@@ -28,13 +28,6 @@ def visible_organizations(request):
 
 def is_investigator(request) -> bool:
     return request.user.is_active and (request.user.is_superuser or bool(visible_organizations(request)))
-
-
-def administers(request, organization_id) -> bool:
-    """Superusers, and admins of that organization, may change it and its members."""
-    if request.user.is_superuser:
-        return True
-    return Membership.objects.filter(user=request.user, organization_id=organization_id, role=Role.ADMIN).exists()
 
 
 class CappedPaginator(Paginator):
@@ -141,7 +134,7 @@ class OrganizationAdmin(ScopedAdmin):
     def has_change_permission(self, request, obj=None):
         if not is_investigator(request):
             return False
-        return obj is None or administers(request, obj.pk)
+        return obj is None or administers(request.user, obj.pk)
 
     def save_model(self, request, obj, form, change):
         values = {name: form.cleaned_data[name] for name in form.changed_data}
@@ -173,10 +166,10 @@ class MembershipAdmin(ScopedAdmin):
     def has_change_permission(self, request, obj=None):
         if not is_investigator(request):
             return False
-        return obj is None or administers(request, obj.organization_id)
+        return obj is None or administers(request.user, obj.organization_id)
 
     def has_delete_permission(self, request, obj=None):
-        return obj is not None and is_investigator(request) and administers(request, obj.organization_id)
+        return obj is not None and is_investigator(request) and administers(request.user, obj.organization_id)
 
     def save_model(self, request, obj, form, change):
         if change:
@@ -204,7 +197,7 @@ class UserAdmin(ScopedAdmin):
         unlocked = 0
         for user in queryset:
             organization_ids = user.memberships.values_list("organization_id", flat=True)
-            if not any(administers(request, pk) for pk in organization_ids):
+            if not any(administers(request.user, pk) for pk in organization_ids):
                 record_refusal(request, reason=f"unlocking user:{user.pk} needs the admin role in their organization")
                 self.message_user(request, f"You cannot unlock {user}: you are not an admin of their organization.",
                                   messages.ERROR)
@@ -215,7 +208,7 @@ class UserAdmin(ScopedAdmin):
             self.message_user(request, f"Unlocked {unlocked} account(s).", messages.SUCCESS)
 
     def has_unlock_permission(self, request):
-        return request.user.is_superuser or any(administers(request, o.pk) for o in visible_organizations(request))
+        return request.user.is_superuser or any(administers(request.user, o.pk) for o in visible_organizations(request))
 
 
 class ActorEventsFilter(admin.SimpleListFilter):

@@ -2,7 +2,8 @@
 from django.db.models import Q, QuerySet
 
 from .filters import EventFilter
-from .models import Actor, AuditEvent, IntegrityCheck, Membership, Organization
+from .models import Actor, AuditEvent, IntegrityCheck, Membership, Organization, Role
+from .models.tenancy import INVESTIGATOR_ROLES
 
 
 def membership_of(user, organization: Organization) -> Membership | None:
@@ -15,8 +16,14 @@ def organizations_visible_to(user) -> QuerySet[Organization]:
     """Superusers see every organization; everyone else only those where they investigate."""
     if user.is_superuser:
         return Organization.objects.all()
-    return Organization.objects.filter(memberships__user=user,
-                                       memberships__role__in=["compliance_officer", "admin"])
+    return Organization.objects.filter(memberships__user=user, memberships__role__in=INVESTIGATOR_ROLES)
+
+
+def administers(user, organization_id) -> bool:
+    """Superusers, and admins of that organization, may change it, its members and its keys."""
+    if user.is_superuser:
+        return True
+    return Membership.objects.filter(user=user, organization_id=organization_id, role=Role.ADMIN).exists()
 
 
 def events_for(organization: Organization) -> QuerySet[AuditEvent]:

@@ -113,3 +113,7 @@ class Membership(models.Model):
     @property
     def can_investigate(self) -> bool:
         return self.role in INVESTIGATOR_ROLES
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == Role.ADMIN

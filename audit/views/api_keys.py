@@ -6,7 +6,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from ..acting import Acting
-from ..models import SCOPES, Role
+from ..models import SCOPES
 from ..services.api_keys import api_keys_of, create_api_key, revoke_api_key
 from .scope import refuse
 
@@ -24,7 +24,7 @@ class ApiKeyForm(forms.Form):
 
 def _admin_membership(request):
     membership = getattr(request, "membership", None)
-    return membership if membership and membership.role == Role.ADMIN else None
+    return membership if membership and membership.is_admin else None
 
 
 def _page(request, membership, form, new_key=None, status=200):
