@@ -56,3 +56,10 @@ def test_the_outsider_never_sees_this_organizations_keys(client, outsider, org):
     create_api_key(organization=org, name="acme-secret-key", scopes=["events:read"], acting=Acting.for_system("t"))
     client.force_login(outsider)
     assert b"acme-secret-key" not in client.get(URL).content
+
+
+def test_admins_find_the_page_in_the_navigation_and_officers_do_not(client, org_admin, officer):
+    client.force_login(org_admin)
+    assert f'href="{URL}"' in client.get("/", follow=True).content.decode()
+    client.force_login(officer)
+    assert f'href="{URL}"' not in client.get("/audit/").content.decode()
