@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from ..canonical import canonical_bytes, chain_hash, format_timestamp
 from ..catalog import Store, spec_for
-from ..events import events_recorded
+from ..events import events_chained, events_recorded
 from ..models import Actor, AuditEvent, ChainHead, EventTarget, Organization
 from ..validation import EventValidationError, validate_event
 
@@ -60,6 +60,7 @@ def record_events(*, organization: Organization, events: list[dict], recorded_vi
             head.seq, head.hash = rows[-1].seq, rows[-1].hash
             head.save(update_fields=["seq", "hash"])
             _count_actor_events(list(actors.values()), rows)
+            events_chained.send(sender=AuditEvent, organization=organization, events=rows)
             _announce_on_commit(organization, rows)
     by_event_id = {**stored, **{row.event_id: row for row in rows if row.event_id}}
     fresh_rows = iter(rows)

@@ -18,7 +18,7 @@ from syslog.webhooks import create_webhook
 pytestmark = [pytest.mark.postgres_only, pytest.mark.django_db(databases=["default", "syslog"], transaction=True)]
 
 ROOT = Path(__file__).resolve().parents[2]
-BROKER = "redis://127.0.0.1:6379/5"
+BROKER = os.environ.get("TRAILPROOF_TEST_BROKER", "redis://127.0.0.1:6379/5")  # one per parallel checkout
 RECORD_ONE_EVENT = """
 import sys, django
 django.setup()
