@@ -9,3 +9,11 @@ events_chained = Signal()
 # Sent on commit with `organization` and `event_ids` (new events, in seq order): side effects that must never
 # hold up or undo the recording (enqueueing deliveries, notifications) listen here.
 events_recorded = Signal()
+
+# Sent after every verification of a chain (scheduled, on demand or by command) with `organization` and
+# `report` (audit.services.integrity.ChainReport): alerting listens here.
+chain_verified = Signal()
+
+# Sent when recording failed for a reason other than invalid input (the database refused the write), with
+# `organization` and `error`: alerting listens here, so a broken audit store is never silent.
+recording_failed = Signal()
