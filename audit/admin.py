@@ -1,5 +1,7 @@
 """The officer's admin: every changelist, object, filter, action and autocomplete scoped to visible organizations."""
 from django.contrib import admin, messages
+from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.contrib.auth.forms import UserChangeForm
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.urls import reverse
@@ -8,6 +10,7 @@ from django.utils.functional import cached_property
 from django.utils.html import format_html
 
 from .acting import Acting
+from .admin_lookups import AllowListedLookups
 from .auth import unlock_user
 from .catalog import CATEGORIES
 from .models import Actor, AuditEvent, IntegrityCheck, Membership, Organization, User
@@ -38,7 +41,7 @@ class CappedPaginator(Paginator):
         return self.object_list.order_by()[:COUNT_CAP].count()
 
 
-class ScopedAdmin(admin.ModelAdmin):
+class ScopedAdmin(AllowListedLookups, admin.ModelAdmin):
     """Read-only by default, scoped to the organizations the person investigates, refusals recorded."""
 
     organization_path = "organization"
@@ -182,14 +185,29 @@ class MembershipAdmin(ScopedAdmin):
         remove_member(membership=obj, acting=acting(request))
 
 
+class PersonChangeForm(UserChangeForm):
+    class Meta(UserChangeForm.Meta):
+        model = User
+        fields = ("email", "full_name", "time_zone", "is_active")
+        field_classes = {}
+
+
 @admin.register(User)
-class UserAdmin(ScopedAdmin):
+class UserAdmin(ScopedAdmin, DjangoUserAdmin):
+    """Django's user admin (no lookups on passwords), scoped to the officer's organizations, read-only."""
+
     organization_path = "memberships__organization"
-    list_display = ("email", "full_name", "is_active", "locked_until", "time_zone")
+    form = PersonChangeForm
+    list_display = ("email", "full_name", "is_active", "is_staff", "locked_until", "time_zone")
+    list_filter = ("is_active", "is_staff")
     ordering = ("email",)
     search_fields = ("email", "full_name")
-    fields = ("email", "full_name", "is_active", "is_staff", "time_zone", "date_joined", "last_login",
-              "failed_login_count", "locked_until")
+    filter_horizontal = ()
+    # The hash is never shown, even as Django's summary: staff is derived from roles, not ticked here.
+    fieldsets = ((None, {"fields": ("email", "full_name", "time_zone")}),
+                 ("Access (follows the person's roles)", {"fields": ("is_active", "is_staff", "is_superuser")}),
+                 ("Sign-in", {"fields": ("last_login", "date_joined", "failed_login_count", "locked_until")}))
+    add_fieldsets = ((None, {"fields": ("email", "full_name")}),)
     actions = ["unlock"]
 
     @admin.action(description="Unlock the selected accounts", permissions=["unlock"])
