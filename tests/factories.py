@@ -14,7 +14,7 @@ def make_organization(slug: str, name: str) -> Organization:
 
 def make_person(organization, email: str, role: str, name: str = "") -> User:
     user = User.objects.filter(email=email).first() or User.objects.create_user(
-        email=email, password=PASSWORD, full_name=name, is_staff=role in ("compliance_officer", "admin"))
+        email=email, password=PASSWORD, full_name=name)
     add_member(organization=organization, user=user, role=role, acting=Acting.for_system("tests"))
     return user
 

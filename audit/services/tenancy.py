@@ -5,6 +5,7 @@ from django.db import transaction
 from ..acting import Acting, user_actor, user_target
 from ..canonical import GENESIS_HASH
 from ..models import Actor, ChainHead, Membership, Organization, Role
+from ..models.tenancy import INVESTIGATOR_ROLES
 from .recording import record_action
 
 SETTINGS_FIELDS = ("name", "retention_days", "lockout_threshold", "lockout_window_minutes",
@@ -36,7 +37,7 @@ def add_member(*, organization: Organization, user, role: str, acting: Acting) -
     membership = Membership.objects.create(organization=organization, user=user, role=role)
     ensure_user_actor(organization, user)
     record_action(organization, "member.added", acting, targets=[user_target(user)],
-                  changes={"role": {"before": None, "after": role}})
+                  changes={"role": {"before": None, "after": role}, **sync_admin_access(user)})
     _note_admin_switch(organization, user, None, role, acting)
     return membership
 
@@ -46,7 +47,7 @@ def remove_member(*, membership: Membership, acting: Acting) -> None:
     organization, user, role = membership.organization, membership.user, membership.role
     membership.delete()
     record_action(organization, "member.removed", acting, targets=[user_target(user)],
-                  changes={"role": {"before": role, "after": None}})
+                  changes={"role": {"before": role, "after": None}, **sync_admin_access(user)})
 
 
 @transaction.atomic
@@ -58,7 +59,7 @@ def change_role(*, membership: Membership, role: str, acting: Acting) -> Members
     membership.role = role
     membership.save(update_fields=["role"])
     record_action(membership.organization, "member.role_changed", acting, targets=[user_target(membership.user)],
-                  changes={"role": {"before": before, "after": role}})
+                  changes={"role": {"before": before, "after": role}, **sync_admin_access(membership.user)})
     _note_admin_switch(membership.organization, membership.user, before, role, acting)
     return membership
 
@@ -80,6 +81,21 @@ def update_settings(*, organization: Organization, values: dict, acting: Acting)
         record_action(organization, "settings.changed", acting, changes=changes,
                       targets=[{"type": "organization", "id": organization.slug, "name": organization.name}])
     return changes
+
+
+def may_use_admin(user) -> bool:
+    """The admin is for superusers and for people who investigate (officer or admin) in some organization."""
+    return user.is_superuser or Membership.objects.filter(user=user, role__in=INVESTIGATOR_ROLES).exists()
+
+
+def sync_admin_access(user) -> dict:
+    """Makes `is_staff` follow the person's roles; returns the change for the role's audit event (or nothing)."""
+    allowed = may_use_admin(user)
+    if user.is_staff == allowed:
+        return {}
+    type(user).objects.filter(pk=user.pk).update(is_staff=allowed)
+    user.is_staff = allowed
+    return {"admin_access": {"before": not allowed, "after": allowed}}
 
 
 def _check_role(role: str) -> None:

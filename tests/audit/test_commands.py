@@ -90,7 +90,8 @@ def test_set_role_changes_the_role_and_records_it(org, member, run_command):
     assert code == 0 and "member → compliance_officer in acme" in out
     assert Membership.objects.get(user=member, organization=org).role == "compliance_officer"
     event = AuditEvent.objects.get(organization=org, action="member.role_changed")
-    assert event.changes == {"role": {"before": "member", "after": "compliance_officer"}}
+    assert event.changes == {"role": {"before": "member", "after": "compliance_officer"},
+                             "admin_access": {"before": False, "after": True}}
     assert (event.actor.kind, event.actor.external_id) == ("system", "cli")
 
 

@@ -39,7 +39,7 @@ def test_a_role_change_records_before_after_and_who(org, org_admin, member):
     assert membership(member, org).role == "compliance_officer"
     event = last(org, "member.role_changed")
     assert event.actor.user == org_admin and event.category == "authorization"
-    assert event.changes == {"role": {"before": "member", "after": "compliance_officer"}}
+    assert event.changes["role"] == {"before": "member", "after": "compliance_officer"}
     assert event.targets[0]["id"] == f"user:{member.pk}"
 
 

@@ -18,7 +18,6 @@ DEMO_SLUG, DEMO_NAME = "northwind", "Northwind Logistics"
 SECOND_SLUG, SECOND_NAME = "bluewater", "Bluewater Shipping"
 DEMO_PASSWORD = "trailproof-demo"  # noqa: S105 - published on purpose: the demo's sign-in
 BATCH = 500
-STAFF_ROLES = ("compliance_officer", "admin")
 
 
 @dataclass(frozen=True)
@@ -93,7 +92,7 @@ class Command(BaseCommand):
     def _user(person: Person, hashed: str, is_superuser: bool = False):
         user, created = get_user_model().objects.get_or_create(email=person.email, defaults={
             "full_name": person.name, "password": hashed, "is_superuser": is_superuser,
-            "is_staff": is_superuser or person.role in STAFF_ROLES})
+            "is_staff": is_superuser})  # others: from their roles
         return user
 
     @staticmethod
