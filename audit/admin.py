@@ -11,7 +11,7 @@ from django.utils.html import format_html
 
 from .acting import Acting
 from .admin_lookups import AllowListedLookups
-from .auth import unlock_user
+from .auth import may_unlock, unlock_user
 from .catalog import CATEGORIES
 from .models import Actor, AuditEvent, IntegrityCheck, Membership, Organization, User
 from .selectors import administers, organizations_visible_to
@@ -214,10 +214,11 @@ class UserAdmin(ScopedAdmin, DjangoUserAdmin):
     def unlock(self, request, queryset):
         unlocked = 0
         for user in queryset:
-            organization_ids = user.memberships.values_list("organization_id", flat=True)
-            if not any(administers(request.user, pk) for pk in organization_ids):
-                record_refusal(request, reason=f"unlocking user:{user.pk} needs the admin role in their organization")
-                self.message_user(request, f"You cannot unlock {user}: you are not an admin of their organization.",
+            if not may_unlock(request.user, user):
+                record_refusal(request, reason=f"unlocking user:{user.pk} needs an admin of each organization "
+                                               "whose lockout policy applies to them")
+                self.message_user(request, f"You cannot unlock {user}: another of their organizations has a "
+                                           "stricter lockout policy; an admin there (or a superuser) can.",
                                   messages.ERROR)
                 continue
             unlock_user(user=user, acting=acting(request))

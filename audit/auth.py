@@ -9,21 +9,43 @@ from django.db import transaction
 from django.utils import timezone
 
 from .acting import Acting, source_of, user_target
+from .models.tenancy import clamp_policy, strictest
 from .services.recording import record_action
 
 logger = logging.getLogger("trailproof.auth")
 
 
-def lockout_policy_for(user) -> dict:
-    """The strictest policy of the user's organizations (the deployment default when they have none)."""
-    policies = [m.organization.lockout_policy() for m in user.memberships.select_related("organization")]
-    if not policies:
-        return dict(settings.TRAILPROOF_LOCKOUT_DEFAULTS)
-    return {
-        "threshold": min(p["threshold"] for p in policies),
-        "window_minutes": max(p["window_minutes"] for p in policies),
-        "duration_minutes": max(p["duration_minutes"] for p in policies),
-    }
+def lockout_policy_for(user, organization_ids=None) -> dict:
+    """The strictest policy of the user's organizations (or of those named), never looser than the default."""
+    memberships = user.memberships.select_related("organization")
+    if organization_ids is not None:
+        memberships = memberships.filter(organization_id__in=organization_ids)
+    return strictest([clamp_policy(settings.TRAILPROOF_LOCKOUT_DEFAULTS),
+                      *(m.organization.lockout_policy() for m in memberships)])
+
+
+def may_unlock(by, user) -> bool:
+    """Superusers; or an admin whose organizations' policies alone are as strict as every policy on the person:
+    a lock another organization's stricter policy set is that organization's to clear."""
+    if by.is_superuser:
+        return True
+    theirs = set(user.memberships.values_list("organization_id", flat=True))
+    mine = set(by.memberships.filter(role="admin", organization_id__in=theirs).values_list("organization_id",
+                                                                                           flat=True))
+    return bool(mine) and lockout_policy_for(user, mine) == lockout_policy_for(user)
+
+
+def _recent_failures(stored: list, since: datetime) -> list[datetime]:
+    """The stored failure times after `since`; anything unreadable (written by hand) is dropped, not a 500."""
+    moments = []
+    for value in stored if isinstance(stored, list) else []:
+        try:
+            moment = datetime.fromisoformat(value)
+        except (TypeError, ValueError):
+            continue
+        if moment.tzinfo is not None and moment > since:
+            moments.append(moment)
+    return sorted(moments)
 
 
 class LockoutAwareBackend(ModelBackend):
@@ -59,8 +81,7 @@ def register_failed_login(user, *, attempted_email: str, request, reason: str) -
     if not was_locked:
         # A sliding window: any `threshold` failures within `window_minutes` of each other lock the account.
         window_start = now - timedelta(minutes=policy["window_minutes"])
-        recent = [moment for moment in map(datetime.fromisoformat, user.recent_failed_logins)
-                  if moment > window_start]
+        recent = _recent_failures(user.recent_failed_logins, window_start)
         recent.append(now)
         user.recent_failed_logins = [moment.isoformat() for moment in recent[-policy["threshold"]:]]
         user.failed_login_count = len(recent)

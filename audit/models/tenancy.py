@@ -57,6 +57,22 @@ class User(AbstractBaseUser, PermissionsMixin):
         return self.locked_until is not None and self.locked_until > timezone.now()
 
 
+# The documented ranges of the lockout settings an organization may set (README, "Security model"). The code
+# that uses them clamps into these ranges too, so a value written straight into the database cannot overflow.
+LOCKOUT_BOUNDS = {"threshold": (2, 20), "window_minutes": (1, 1440), "duration_minutes": (1, 1440)}
+
+
+def _bounded(name: str) -> list:
+    low, high = LOCKOUT_BOUNDS[name]
+    return [MinValueValidator(low), MaxValueValidator(high)]
+
+
+def clamp_policy(policy: dict) -> dict:
+    """The policy with each value forced into its documented range."""
+    return {name: min(max(int(value), LOCKOUT_BOUNDS[name][0]), LOCKOUT_BOUNDS[name][1])
+            for name, value in policy.items()}
+
+
 class Organization(models.Model):
     slug = models.SlugField(max_length=60, unique=True)
     name = models.CharField(max_length=200)
@@ -65,10 +81,14 @@ class Organization(models.Model):
         default=365, validators=[MinValueValidator(30), MaxValueValidator(3650)],
         help_text="How long audit records are kept, counted from when they occurred.")
     lockout_threshold = models.PositiveIntegerField(
-        null=True, blank=True, validators=[MinValueValidator(1)],
-        help_text="Failed sign-ins that lock an account. Empty: the deployment default. Can only tighten it.")
-    lockout_window_minutes = models.PositiveIntegerField(null=True, blank=True, validators=[MinValueValidator(1)])
-    lockout_duration_minutes = models.PositiveIntegerField(null=True, blank=True, validators=[MinValueValidator(1)])
+        null=True, blank=True, validators=_bounded("threshold"),
+        help_text="Failed sign-ins that lock an account, 2 to 20. Empty: the deployment default. Can only tighten it.")
+    lockout_window_minutes = models.PositiveIntegerField(
+        null=True, blank=True, validators=_bounded("window_minutes"),
+        help_text="Minutes within which those failures count, 1 to 1440. Can only lengthen the default.")
+    lockout_duration_minutes = models.PositiveIntegerField(
+        null=True, blank=True, validators=_bounded("duration_minutes"),
+        help_text="Minutes an account stays locked, 1 to 1440. Can only lengthen the default.")
 
     class Meta:
         ordering = ["name"]
@@ -78,14 +98,18 @@ class Organization(models.Model):
 
     def lockout_policy(self) -> dict:
         """The deployment default, tightened (never loosened) by this organization's own values."""
-        default = settings.TRAILPROOF_LOCKOUT_DEFAULTS
-        return {
-            "threshold": min(default["threshold"], self.lockout_threshold or default["threshold"]),
-            "window_minutes": max(default["window_minutes"],
-                                  self.lockout_window_minutes or default["window_minutes"]),
-            "duration_minutes": max(default["duration_minutes"],
-                                    self.lockout_duration_minutes or default["duration_minutes"]),
-        }
+        default = clamp_policy(settings.TRAILPROOF_LOCKOUT_DEFAULTS)
+        own = clamp_policy({"threshold": self.lockout_threshold or default["threshold"],
+                            "window_minutes": self.lockout_window_minutes or default["window_minutes"],
+                            "duration_minutes": self.lockout_duration_minutes or default["duration_minutes"]})
+        return strictest([default, own])
+
+
+def strictest(policies: list[dict]) -> dict:
+    """The policy no weaker than any of `policies`: fewest failures, longest window, longest lock."""
+    return {"threshold": min(p["threshold"] for p in policies),
+            "window_minutes": max(p["window_minutes"] for p in policies),
+            "duration_minutes": max(p["duration_minutes"] for p in policies)}
 
 
 class Role(models.TextChoices):

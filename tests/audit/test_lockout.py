@@ -105,7 +105,7 @@ def test_an_organization_can_tighten_the_policy(client, member, org, org_admin, 
 
 
 def test_an_organization_cannot_loosen_the_policy(client, member, org, org_admin, clock):
-    update_settings(organization=org, values={"lockout_threshold": 50, "lockout_duration_minutes": 1},
+    update_settings(organization=org, values={"lockout_threshold": 20, "lockout_duration_minutes": 1},
                     acting=Acting.for_user(org_admin))
     fail(client, member.email, 5)
     at(clock, 10)
