@@ -13,6 +13,7 @@ urlpatterns = [
     path("events/<int:pk>/", investigation.event_detail, name="event-detail"),
     path("export/", exports.export, name="export"),
     path("exports/", exports.export_list, name="export-list"),
+    path("exports/<int:pk>/", exports.export_detail, name="export-detail"),
     path("exports/<int:pk>/manifest.json", exports.export_manifest, name="export-manifest"),
     path("integrity/", integrity.integrity, name="integrity"),
     path("what-we-record/", inventory.what_we_record, name="what-we-record"),

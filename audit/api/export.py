@@ -1,27 +1,14 @@
-"""GET export: the filtered trail streamed as CSV, JSON lines or OCSF, recorded as `audit.exported`."""
-from django.http import StreamingHttpResponse
-from django.utils import timezone
+"""GET export: the filtered trail streamed as CSV, JSON lines or OCSF, through the one export service."""
 from django_filters.rest_framework import DjangoFilterBackend
 from rest_framework.exceptions import ValidationError
 
-from ..exports import FORMATS, stream_export
+from ..exports import FORMATS
 from ..filters import EventFilter
 from ..models import AuditEvent
-from ..services.recording import record_action
+from ..services.exporting import start_export
 from . import docs
 from .base import TrailView
 from .views import filtered
-
-
-def _recorded_stream(export, *, organization, acting, filters):
-    """Yields the export's bytes; when the last byte is out (or the download stops), the export is recorded."""
-    try:
-        yield from export
-    finally:
-        complete = export.manifest["complete"]
-        record_action(organization, "audit.exported", acting, outcome="success" if complete else "failure",
-                      reason="" if complete else "The download stopped before the end.",
-                      metadata={"filters": filters, "manifest": export.manifest})
 
 
 class ExportView(TrailView):
@@ -42,14 +29,5 @@ class ExportView(TrailView):
         if fmt not in FORMATS:
             raise ValidationError({"format": [f"Must be one of {', '.join(FORMATS)}."]})
         filterset, events = filtered(self)
-        organization = self.organization()
-        export = stream_export(events, fmt)
-        filters = {**filterset.applied(), "format": fmt}
-        response = StreamingHttpResponse(
-            _recorded_stream(export, organization=organization, acting=self.acting(), filters=filters),
-            content_type=export.content_type)
-        stamp = timezone.now().strftime("%Y%m%dT%H%M%SZ")
-        response["Content-Disposition"] = (f'attachment; filename="trailproof-{organization.slug}-{stamp}.'
-                                           f'{export.extension}"')
-        response["Cache-Control"] = "no-store"
-        return response
+        return start_export(events, fmt, organization=self.organization(), acting=self.acting(),
+                            filters=filterset.applied()).response()

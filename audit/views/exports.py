@@ -1,28 +1,13 @@
-"""Exports of what the officer sees, through the one streaming exporter, and the manifests recorded with them."""
+"""Exports of what the officer sees, through the one export service, and the manifests recorded with them."""
 import orjson
-from django.http import HttpResponse, StreamingHttpResponse
+from django.http import HttpResponse
 from django.shortcuts import render
-from django.utils import timezone
 
-from ..canonical import format_timestamp
-from ..exports import FORMATS, stream_export
 from ..selectors import event_for, events_for, filtered_events
-from ..services.recording import record_action
+from ..services.exporting import attachment, manifest_document, manifest_file_name, start_export
 from .scope import investigator_required, not_in_organization
 
 PAGE_FORMATS = ("csv", "jsonl")
-
-
-def _recorded_while_streaming(export, *, organization, acting, filters, file_name):
-    """Yields the file, then records `audit.exported` with the manifest of exactly the bytes sent."""
-    try:
-        yield from export
-    finally:
-        manifest = export.manifest
-        record_action(organization, "audit.exported", acting,
-                      outcome="success" if manifest["complete"] else "failure",
-                      reason="" if manifest["complete"] else "the download was interrupted",
-                      metadata={"file_name": file_name, "filters": filters, **manifest})
 
 
 @investigator_required
@@ -34,28 +19,8 @@ def export(request):
     if fmt not in PAGE_FORMATS or not event_filter.is_valid():
         return render(request, "audit/export_invalid.html", {"form": event_filter.form, "organization": organization},
                       status=400)
-    filters = event_filter.applied()
-    file_name = f"trail-{organization.slug}-{timezone.now():%Y%m%dT%H%M%SZ}.{FORMATS[fmt]['extension']}"
-    stream = _recorded_while_streaming(stream_export(event_filter.qs, fmt), organization=organization,
-                                       acting=investigation.acting, filters=filters, file_name=file_name)
-    response = StreamingHttpResponse(stream, content_type=FORMATS[fmt]["content_type"])
-    response["Content-Disposition"] = f'attachment; filename="{file_name}"'
-    response["Cache-Control"] = "no-store"
-    return response
-
-
-def manifest_document(event) -> dict:
-    """The manifest an auditor checks a file against, from its `audit.exported` event."""
-    metadata = event.metadata or {}
-    return {
-        "organization": event.organization.slug,
-        "exported_by": {"kind": event.actor_kind, "id": event.actor.external_id,
-                        "name": None if event.actor.erased_at else event.actor.name or None},
-        "exported_at": format_timestamp(event.occurred_at),
-        **{key: metadata.get(key) for key in ("file_name", "format", "filters", "row_count", "first_seq",
-                                              "last_seq", "bytes", "sha256", "complete")},
-        "recorded_in": {"event_id": event.pk, "seq": event.seq, "hash": event.hash},
-    }
+    return start_export(event_filter.qs, fmt, organization=organization, acting=investigation.acting,
+                        filters=event_filter.applied()).response()
 
 
 @investigator_required
@@ -65,13 +30,24 @@ def export_list(request):
     return render(request, "audit/export_list.html", {"organization": organization, "exports": exports})
 
 
-@investigator_required
-def export_manifest(request, pk):
+def _export_event(request, pk):
     event = event_for(request.investigation.organization, pk)
     if event is None or event.action != "audit.exported":
         not_in_organization(request, "export")
+    return event
+
+
+@investigator_required
+def export_detail(request, pk):
+    event = _export_event(request, pk)
+    return render(request, "audit/export_detail.html", {
+        "organization": request.investigation.organization, "event": event, "manifest": manifest_document(event)})
+
+
+@investigator_required
+def export_manifest(request, pk):
+    event = _export_event(request, pk)
     body = orjson.dumps(manifest_document(event), option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS)
     response = HttpResponse(body, content_type="application/json")
-    name = (event.metadata or {}).get("file_name") or f"export-{event.seq}"
-    response["Content-Disposition"] = f'attachment; filename="{name}.manifest.json"'
+    response["Content-Disposition"] = attachment(manifest_file_name(event))
     return response
