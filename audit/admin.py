@@ -17,7 +17,7 @@ from .models import Actor, AuditEvent, IntegrityCheck, Membership, Organization,
 from .selectors import administers, organizations_visible_to
 from .services.access import record_trail_read
 from .services.tenancy import add_member, change_role, remove_member, update_settings
-from .views.integrity import verify_now
+from .views.integrity import outcome_message, start_verification
 from .views.scope import activate_time_zone, record_refusal, session_window
 
 COUNT_CAP = 10_000
@@ -146,10 +146,8 @@ class OrganizationAdmin(ScopedAdmin):
     @admin.action(description="Verify the audit chain now")
     def verify_chain(self, request, queryset):
         for organization in queryset:
-            check = verify_now(organization, acting(request))
-            level = messages.SUCCESS if check.status == "ok" else messages.ERROR
-            self.message_user(request, f"{organization}: {check.get_status_display()} through event "
-                                       f"{check.verified_through_seq}. {check.problem}", level)
+            level, text = outcome_message(*start_verification(organization, acting(request)))
+            self.message_user(request, f"{organization}: {text}", level)
 
 
 @admin.register(Membership)

@@ -5,6 +5,7 @@ from .models import Organization
 from .services.access import summarize_closed_windows
 from .services.ingest import forget_old_idempotency_keys
 from .services.integrity import verify_and_record
+from .services.verification import run_requested_verification
 
 
 @shared_task
@@ -26,3 +27,10 @@ def summarize_trail_reads() -> int:
 @shared_task
 def forget_idempotency_keys() -> int:
     return forget_old_idempotency_keys()
+
+
+@shared_task
+def verify_on_request(request_id: int) -> str | None:
+    """A person's "Verify now", run by the worker so the page never waits on a long chain."""
+    check = run_requested_verification(request_id)
+    return check.status if check else None

@@ -1,14 +1,14 @@
 """Models of the audit app."""
 from .access import AccessTally
 from .api_keys import SCOPES, ApiKey
-from .events import Actor, AuditEvent, ChainHead, EventTarget, IntegrityCheck
+from .events import Actor, AuditEvent, ChainHead, EventTarget, IntegrityCheck, VerificationRequest
 from .idempotency import IdempotencyKey
 from .tenancy import Membership, Organization, Role, User
 
 __all__ = [
     "AccessTally",
     "SCOPES", "ApiKey",
-    "Actor", "AuditEvent", "ChainHead", "EventTarget", "IntegrityCheck",
+    "Actor", "AuditEvent", "ChainHead", "EventTarget", "IntegrityCheck", "VerificationRequest",
     "IdempotencyKey",
     "Membership", "Organization", "Role", "User",
 ]

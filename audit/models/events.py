@@ -142,3 +142,25 @@ class IntegrityCheck(models.Model):
     class Meta:
         ordering = ["-checked_at"]
         get_latest_by = "checked_at"
+
+
+class VerificationRequest(models.Model):
+    """A person's "Verify now", queued for the worker: at most one open request per organization."""
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="verification_requests")
+    acting = models.JSONField(help_text="Who asked (actor, recorded_via, source), for the integrity.verified event.")
+    requested_at = models.DateTimeField(default=timezone.now)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    check_result = models.ForeignKey(IntegrityCheck, null=True, blank=True, on_delete=models.SET_NULL,
+                                     related_name="+")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["organization"], condition=models.Q(finished_at__isnull=True),
+                                               name="one_open_verification_per_org")]
+
+    @property
+    def state(self) -> str:
+        if self.finished_at:
+            return "finished"
+        return "running" if self.started_at else "queued"

@@ -1,25 +1,36 @@
 """The organization's integrity page: the last verification, the chain's head, and verification on demand."""
 from django.contrib import messages
+from django.db import transaction
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import urlencode
 from django.views.decorators.http import require_http_methods
 
-from ..models import ChainHead, IntegrityCheck
+from ..models import ChainHead, VerificationRequest
 from ..selectors import latest_integrity_check
-from ..services.integrity import verify_and_record
-from ..services.recording import record_action
+from ..services.verification import open_request, request_verification
+from ..tasks import verify_on_request
 from .scope import investigator_required
 
 
-def verify_now(organization, acting) -> IntegrityCheck:
-    """Verification asked for by a person: the check is stored and who asked is recorded in the trail."""
-    check = verify_and_record(organization, triggered_by=acting.recorded_via)
-    record_action(organization, "integrity.verified", acting,
-                  outcome="success" if check.status == "ok" else "failure", reason=check.problem,
-                  metadata={"status": check.status, "verified_through_seq": check.verified_through_seq,
-                            "first_bad_seq": check.first_bad_seq})
-    return check
+def start_verification(organization, acting) -> tuple[VerificationRequest, bool]:
+    """Queues a verification for the worker (one at a time per organization); without a broker it runs now."""
+    request, created = request_verification(organization, acting)
+    if created:
+        transaction.on_commit(lambda: verify_on_request.delay(request.pk))
+        request.refresh_from_db()
+    return request, created
+
+
+def outcome_message(request: VerificationRequest, created: bool) -> tuple[int, str]:
+    check = request.check_result
+    if request.state == "finished" and check is not None:
+        if check.status == "ok":
+            return messages.SUCCESS, f"The chain is intact through event {check.verified_through_seq}."
+        return messages.ERROR, f"The chain is broken at event {check.first_bad_seq}: {check.problem}"
+    if created:
+        return messages.INFO, "Verification queued: this page shows the result when it is done."
+    return messages.INFO, f"A verification is already {request.state}: this page shows the result when it is done."
 
 
 @require_http_methods(["GET", "POST"])
@@ -28,12 +39,10 @@ def integrity(request):
     investigation = request.investigation
     organization = investigation.organization
     if request.method == "POST":
-        check = verify_now(organization, investigation.acting)
-        if check.status == "ok":
-            messages.success(request, f"The chain is intact through event {check.verified_through_seq}.")
-        else:
-            messages.error(request, f"The chain is broken at event {check.first_bad_seq}: {check.problem}")
+        level, text = outcome_message(*start_verification(organization, investigation.acting))
+        messages.add_message(request, level, text)
         return redirect(reverse("audit:integrity") + "?" + urlencode({"org": organization.slug}))
     return render(request, "audit/integrity.html", {
         "organization": organization, "check": latest_integrity_check(organization),
+        "pending": open_request(organization),
         "head": ChainHead.objects.filter(organization=organization).first()})
