@@ -17,8 +17,6 @@ if not SECRET_KEY:
     SECRET_KEY = "insecure-development-key-only-used-with-DEBUG-on"  # noqa: S105
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost"] if DEBUG else [])
-if env_bool("TRAILPROOF_TESTING", False):
-    ALLOWED_HOSTS = ["*"]
 
 INSTALLED_APPS = [
     "audit.admin_site.TrailproofAdminConfig",  # Django's admin, recording refusals
@@ -168,6 +166,12 @@ REST_FRAMEWORK = {
         "write": env_str("API_WRITE_RATE", "600/minute"),
         "export": env_str("API_EXPORT_RATE", "30/minute"),
     },
+}
+# Password reset requests answered (an email sent, the trail written) per account and per client address, and
+# the window in seconds; beyond them the page answers the same and nothing is sent or recorded.
+TRAILPROOF_PASSWORD_RESET_LIMITS = {
+    "account": (env_int("PASSWORD_RESET_PER_ACCOUNT", 3), 3600),
+    "address": (env_int("PASSWORD_RESET_PER_ADDRESS", 10), 3600),
 }
 # Failed API key authentications per client address, and the window (seconds) they are counted in.
 TRAILPROOF_API_AUTH_FAILURES = (env_int("API_AUTH_FAILURE_LIMIT", 20), 300)
