@@ -3,6 +3,9 @@ import logging
 
 from django.db import transaction
 
+from audit.behaviours import performs_retention
+from audit.catalog import Retention
+
 from .models import SystemLogEntry, WebhookDelivery, WebhookEndpoint
 
 logger = logging.getLogger("trailproof.syslog")
@@ -18,6 +21,7 @@ def log_system_event(*, organization_id: int, kind: str, severity: str, message:
                                              message=message[:500], details=details or {})
 
 
+@performs_retention(Retention.SYSTEM_LOG, description="until the organization is deleted, then deleted with it")
 def delete_organization_logs(organization_id: int) -> int:
     """Everything the system log store keeps for an organization: entries, webhooks and their deliveries."""
     with transaction.atomic(using="syslog"):

@@ -6,6 +6,8 @@ from django.db.models import F
 from django.utils import timezone
 
 from ..acting import Acting
+from ..behaviours import performs_summary
+from ..catalog import Summary
 from ..models import AccessTally, Organization
 from .recording import record_action, record_event
 
@@ -51,6 +53,9 @@ def record_trail_read(*, organization: Organization, acting: Acting, window: str
     return True
 
 
+@performs_summary(Summary.ACCESS_PATTERN, actions=("audit.viewed",), description=(
+    "Yes: the first view in a session (pages) or an hour (API) is recorded at once; further views are counted "
+    "and written as one summary event once the window has been idle for an hour"))
 def summarize_closed_windows(*, now=None) -> int:
     """Writes one summary event per closed window with more than one read; returns how many were written."""
     now = now or timezone.now()

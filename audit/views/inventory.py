@@ -1,30 +1,48 @@
-"""The "What we record" page, generated from the catalog so that it cannot drift from what the code records."""
+"""The "What we record" page, generated from the catalog and from what the code registers as performed."""
 from django.shortcuts import render
 
-from ..catalog import CATALOG, SKIPPED_FAMILIES, Retention, Store, Summary
+from ..behaviours import retention_of, summary_of
+from ..catalog import CATALOG, SKIPPED_FAMILIES, Retention, Store
 from .scope import investigator_required
 
 STORE_LABELS = {Store.AUDIT: "Audit trail (hash-chained)", Store.SYSLOG: "System log"}
-SUMMARY_LABELS = {
-    Summary.NONE: "No: every occurrence is kept",
-    Summary.ACCESS_PATTERN: "Yes: the first read in a window is recorded, later ones are counted in one summary",
-    Summary.TRANSIENT_STATE: "Kept in full; collapsed in the activity feed",
-    Summary.DRAFT_EDITS: "Kept in full; merged into the publish event in the activity feed",
-}
+# How a catalog sentence reads when it describes the action rather than one event.
+EXAMPLE_WORDS = {"actor": "someone", "target": "something", "run": "a run", "task": "a task",
+                 "blueprint": "a blueprint", "automation": "an automation"}
+
+
+class _Generic(dict):
+    def __missing__(self, key):
+        return key.replace("_", " ")
+
+
+def example_sentence(spec) -> str:
+    sentence = spec.sentence.format_map(_Generic(EXAMPLE_WORDS))
+    return sentence[:1].upper() + sentence[1:] + "."
 
 
 def retention_text(spec, organization) -> str:
+    performed = retention_of(spec)
+    if performed is not None:
+        days = f"{organization.retention_days} days from when it occurred; " if spec.retention == Retention.AUDIT \
+            else ""
+        return days + performed.description
     if spec.retention == Retention.AUDIT:
-        return f"{organization.retention_days} days from when it occurred"
-    return Retention.LABELS.get(spec.retention, spec.retention)
+        return (f"Kept: this version deletes no audit events automatically (the policy of "
+                f"{organization.retention_days} days is not applied yet)")
+    return "Kept: nothing deletes these automatically yet"
+
+
+def summary_text(spec) -> str:
+    performed = summary_of(spec)
+    return performed.description if performed else "No: every occurrence is kept and shown"
 
 
 @investigator_required
 def what_we_record(request):
     organization = request.investigation.organization
-    rows = [{"spec": spec, "store": STORE_LABELS.get(spec.store, spec.store),
-             "retention": retention_text(spec, organization),
-             "summary": SUMMARY_LABELS.get(spec.summary, spec.summary), "summarized": bool(spec.summary)}
+    rows = [{"spec": spec, "sentence": example_sentence(spec), "store": STORE_LABELS.get(spec.store, spec.store),
+             "retention": retention_text(spec, organization), "summary": summary_text(spec)}
             for spec in sorted(CATALOG.values(), key=lambda spec: (spec.category, spec.action))]
     return render(request, "audit/what_we_record.html", {
         "organization": organization, "rows": rows, "skipped": sorted(SKIPPED_FAMILIES.items())})

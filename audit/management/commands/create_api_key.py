@@ -16,14 +16,17 @@ class Command(BaseCommand):
         parser.add_argument("--scopes", default="events:write,events:read",
                             help=f"Comma-separated, from: {', '.join(SCOPES)}.")
         parser.add_argument("--name", default="", help="What the key is for (default: the command line).")
+        parser.add_argument("--quiet", action="store_true", help="Print only the key, for KEY=$(...) in scripts.")
 
-    def handle(self, *args, slug, scopes, name, **options):
+    def handle(self, *args, slug, scopes, name, quiet, **options):
         organization = organization_by_slug(slug)
         try:
             new = create_api_key(organization=organization, name=name or "created with create_api_key",
                                  scopes=scopes.split(","), acting=Acting.for_system("cli"))
         except ValueError as error:
             raise CommandError(str(error)) from None
-        self.stdout.write(f"Created API key {new.key.prefix}… for {slug} with scopes {', '.join(new.key.scopes)}.")
-        self.stdout.write("Store it now: it is not shown again.")
+        if not quiet:
+            self.stdout.write(f"Created API key {new.key.prefix}… for {slug} with scopes "
+                              f"{', '.join(new.key.scopes)}.")
+            self.stdout.write("Store it now: it is not shown again.")
         self.stdout.write(new.plain)
