@@ -4,7 +4,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from audit.views import accounts
+from audit.views import accounts, profile
 
 account_patterns = [
     path("login/", accounts.LoginView.as_view(), name="login"),
@@ -15,6 +15,7 @@ account_patterns = [
     path("password_reset/done/", auth_views.PasswordResetDoneView.as_view(), name="password_reset_done"),
     path("reset/<uidb64>/<token>/", accounts.PasswordResetConfirmView.as_view(), name="password_reset_confirm"),
     path("reset/done/", auth_views.PasswordResetCompleteView.as_view(), name="password_reset_complete"),
+    path("profile/", profile.profile, name="profile"),
 ]
 
 urlpatterns = [

@@ -8,10 +8,11 @@ from django.contrib.auth.decorators import login_required
 from django.db import transaction
 from django.http import HttpResponseRedirect
 from django.shortcuts import redirect, render
-from django.urls import reverse_lazy
+from django.urls import reverse, reverse_lazy
 
 from ..acting import Acting, source_of
 from ..rate_limits import within_limit
+from ..selectors import organizations_visible_to
 from ..services.recording import record_action
 
 logger = logging.getLogger("trailproof.auth")
@@ -91,4 +92,7 @@ def home(request):
     membership = request.membership
     if membership and membership.can_investigate:
         return redirect("audit:trail")
+    if not membership and request.user.is_superuser:
+        return render(request, "audit/choose_organization.html",
+                      {"organizations": organizations_visible_to(request.user), "target": reverse("audit:trail")})
     return render(request, "home.html", {"membership": membership})

@@ -25,6 +25,7 @@ ACTOR_PERIOD = timedelta(days=30)
 PERIOD_EVENTS = 10_000
 PICKER_SIZE = 40
 LOOKUP_SIZE = 20
+NAME_MATCHES = 10
 
 
 def _picker_actors(organization):
@@ -35,8 +36,27 @@ def _picker_actors(organization):
     return machines + people
 
 
-def _filter_context(request, event_filter: EventFilter) -> dict:
-    return {"filter": event_filter, "form": event_filter.form, "params": request.GET,
+def resolve_actor(organization, params):
+    """(params, note): a typed full name becomes that actor's id when it names exactly one; otherwise a note
+    saying what is true (several match: pick one; none: the box takes an id or a full name)."""
+    value = (params.get("actor") or "").strip()
+    if not value or actors_for(organization).filter(external_id=value).exists():
+        return params, None
+    named = list(actors_for(organization).filter(name__iexact=value, erased_at__isnull=True)[:NAME_MATCHES])
+    if len(named) == 1:
+        params = params.copy()
+        params["actor"] = named[0].external_id
+        return params, {"text": f"Showing {named[0].display_name} (id {named[0].external_id}): the one actor "
+                                f"with that name."}
+    if named:
+        return params, {"text": f"Several actors are named “{value}”: pick one.", "choices": named}
+    return params, {"text": f"No actor has the id or the full name “{value}”. The Actor box takes an actor's id "
+                            "(user:12, bot, client-7) or full name; picking a suggestion is surest.",
+                    "problem": True}
+
+
+def _filter_context(request, event_filter: EventFilter, params=None) -> dict:
+    return {"filter": event_filter, "form": event_filter.form, "params": request.GET if params is None else params,
             "organization": request.investigation.organization,
             "picker_actors": _picker_actors(request.investigation.organization),
             "kinds": ActorKind.choices}
@@ -45,8 +65,9 @@ def _filter_context(request, event_filter: EventFilter) -> dict:
 @investigator_required
 def trail(request):
     organization = request.investigation.organization
-    event_filter = filtered_events(organization, request.GET)
-    context = _filter_context(request, event_filter)
+    params, actor_note = resolve_actor(organization, request.GET)
+    event_filter = filtered_events(organization, params)
+    context = {**_filter_context(request, event_filter, params), "actor_note": actor_note}
     if event_filter.is_valid():
         context["page"] = page_of(event_filter.qs, request.GET.get("cursor"))
         context["count"], context["count_capped"] = capped_count(event_filter.qs)

@@ -63,7 +63,7 @@ def _chosen_organization(request):
     slug = request.GET.get("org") or request.POST.get("org")
     if slug:
         chosen = visible.filter(slug=slug).first()
-        return (chosen, None) if chosen else (None, "organization not open to this person")
+        return (chosen, None) if chosen else (None, _why_not_open(request.user, slug))
     membership = getattr(request, "membership", None)
     if membership and membership.can_investigate:
         return membership.organization, None
@@ -73,6 +73,16 @@ def _chosen_organization(request):
     if request.user.is_superuser:
         return None, ""
     return None, "the audit trail is open to compliance officers and admins"
+
+
+def _why_not_open(user, slug: str) -> str:
+    """What is true for this person: a member told their role does not open these pages; anyone else learns
+    nothing about whether the organization exists."""
+    membership = user.memberships.select_related("organization").filter(organization__slug=slug).first()
+    if membership is not None:
+        return (f"the investigation pages are for compliance officers and admins, and you are a "
+                f"{membership.get_role_display().lower()} of {membership.organization.name}")
+    return "you are not a compliance officer or admin of that organization"
 
 
 def activate_time_zone(user) -> None:
@@ -92,7 +102,7 @@ def investigator_required(view):
         if organization is None:
             if reason == "":
                 return render(request, "audit/choose_organization.html",
-                              {"organizations": organizations_visible_to(request.user)})
+                              {"organizations": organizations_visible_to(request.user), "target": request.path})
             return refuse(request, reason=reason)
         request.investigation = Investigation(organization, Acting.for_user(request.user, request),
                                               session_window(request))
