@@ -69,3 +69,13 @@ def test_declared_filters_still_work(as_officer, trail):
 @pytest.mark.parametrize("query", [{"email__startswith": "a"}, {"full_name__regex": "."}, {"time_zone": "UTC"}])
 def test_undeclared_lookups_on_plain_fields_are_refused_too(as_officer, query):
     assert as_officer.get("/admin/audit/user/", query).status_code == 400
+
+
+@pytest.mark.parametrize("persona", ["officer", "superuser"])
+def test_a_persons_admin_page_never_shows_their_password_hash(request, persona, member):
+    client = signed_in(request.getfixturevalue(persona))
+    page = client.get(f"/admin/audit/user/{member.pk}/change/")
+    assert page.status_code == 200 and member.email in page.content.decode()
+    stored = type(member).objects.get(pk=member.pk).password
+    assert stored.split("$")[-1] not in page.content.decode() and "md5$" not in page.content.decode()
+    assert client.get(f"/admin/audit/user/{member.pk}/password/").status_code == 403
