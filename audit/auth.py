@@ -9,7 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from .acting import Acting, source_of, user_target
-from .models.tenancy import clamp_policy, strictest
+from .models.tenancy import Role, clamp_policy, strictest
 from .services.recording import record_action
 
 logger = logging.getLogger("trailproof.auth")
@@ -30,7 +30,7 @@ def may_unlock(by, user) -> bool:
     if by.is_superuser:
         return True
     theirs = set(user.memberships.values_list("organization_id", flat=True))
-    mine = set(by.memberships.filter(role="admin", organization_id__in=theirs).values_list("organization_id",
+    mine = set(by.memberships.filter(role=Role.ADMIN, organization_id__in=theirs).values_list("organization_id",
                                                                                            flat=True))
     return bool(mine) and lockout_policy_for(user, mine) == lockout_policy_for(user)
 
