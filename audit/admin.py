@@ -1,5 +1,6 @@
 """The officer's admin: every changelist, object, filter, action and autocomplete scoped to visible organizations."""
 from django.contrib import admin, messages
+from django.contrib.admin.exceptions import DisallowedModelAdminLookup
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import UserChangeForm
 from django.core.exceptions import PermissionDenied
@@ -97,6 +98,10 @@ class ScopedAdmin(AllowListedLookups, admin.ModelAdmin):
         except PermissionDenied:
             record_refusal(request, organization=self._organization_of(request, args),
                            reason=f"{request.method} on {self.model._meta.verbose_name} is not allowed for this role")
+            raise
+        except DisallowedModelAdminLookup:
+            # Someone asked a question the allow-list does not answer (a hash, a secret): worth an alert.
+            record_refusal(request, reason=f"a lookup on {self.model._meta.verbose_name} that is not offered")
             raise
         finally:
             timezone.deactivate()

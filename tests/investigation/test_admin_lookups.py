@@ -6,6 +6,7 @@ from django.urls import reverse
 
 from audit.acting import Acting
 from audit.admin_lookups import AllowListedLookups, is_sensitive
+from audit.models import AuditEvent
 from audit.services.api_keys import create_api_key
 
 from .conftest import signed_in
@@ -79,3 +80,9 @@ def test_a_persons_admin_page_never_shows_their_password_hash(request, persona, 
     stored = type(member).objects.get(pk=member.pk).password
     assert stored.split("$")[-1] not in page.content.decode() and "md5$" not in page.content.decode()
     assert client.get(f"/admin/audit/user/{member.pk}/password/").status_code == 403
+
+
+def test_a_refused_lookup_is_recorded_as_a_denial_naming_what_was_asked(as_officer, officer, org):
+    assert as_officer.get("/admin/audit/user/", {"password__startswith": "pbkdf2"}).status_code == 400
+    denied = AuditEvent.objects.get(organization=org, action="authz.denied", actor__external_id=f"user:{officer.pk}")
+    assert "not offered" in denied.reason and denied.targets[0]["id"].startswith("/admin/audit/user/?password__")
