@@ -1,18 +1,26 @@
 """Scheduled jobs of the audit store: thin entry points that call services, acting as each organization's bot."""
+import logging
+
 from celery import shared_task
+from django.core.exceptions import ImproperlyConfigured
 
 from .models import Organization
 from .services.access import summarize_closed_windows
+from .services.checkpoints import RetiredKey, sign_checkpoint
 from .services.ingest import forget_old_idempotency_keys
 from .services.integrity import verify_and_record
+from .services.merkle_store import TreeIncomplete
+
+logger = logging.getLogger("trailproof.audit")
 
 
 @shared_task
 def verify_all_chains() -> dict:
-    """Nightly verification of every organization's chain; each outcome is kept as an IntegrityCheck."""
+    """Nightly verification of every organization's chain from its last verified point, and of its checkpoints;
+    each outcome is kept as an IntegrityCheck and announced."""
     results = {}
     for organization in Organization.objects.order_by("pk"):
-        check = verify_and_record(organization, triggered_by="schedule")
+        check = verify_and_record(organization, triggered_by="schedule", incremental=True)
         results[organization.slug] = check.status
     return results
 
@@ -26,3 +34,15 @@ def summarize_trail_reads() -> int:
 @shared_task
 def forget_idempotency_keys() -> int:
     return forget_old_idempotency_keys()
+
+
+@shared_task
+def sign_all_checkpoints() -> dict:
+    """Every few minutes, also when nothing happened: a signed checkpoint per organization."""
+    signed = {}
+    for organization in Organization.objects.order_by("pk"):
+        try:
+            signed[organization.slug] = sign_checkpoint(organization).tree_size
+        except (ImproperlyConfigured, RetiredKey, TreeIncomplete):
+            logger.exception("Could not sign a checkpoint for organization %s", organization.slug)
+    return signed

@@ -14,4 +14,6 @@ app.conf.beat_schedule = {
     "summarize-trail-reads": {"task": "audit.tasks.summarize_trail_reads", "schedule": 15 * 60},
     # Retries without a broker's countdown, and deliveries whose queue message was lost.
     "deliver-due-webhooks": {"task": "syslog.deliver_due_webhooks", "schedule": 60},
+    # Every few minutes, also when nothing happened, so that silence is provable (contract §9).
+    "sign-checkpoints": {"task": "audit.tasks.sign_all_checkpoints", "schedule": 5 * 60},
 }

@@ -7,3 +7,5 @@ os.environ.setdefault("TRAILPROOF_TESTING", "1")
 from .settings import *  # noqa: E402,F403
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # fast, and only ever for test users
+SIGNING_KEY_FILE = str(BASE_DIR / "var" / "test-signing-key.pem")  # noqa: F405
+SIGNING_KEY_GENERATE = True
