@@ -75,7 +75,7 @@ def chain_rows(organization, *, after_seq: int = 0, through_seq: int | None = No
 
 
 _TIMESTAMP = "to_char({} AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')"
-_SQL = f"""
+_SQL = f"""  # noqa: S608 (no user input: column expressions only)
 SELECT e.seq, e.event_id, e.action, e.action_family, e.category, {_TIMESTAMP.format("e.occurred_at")},
        {_TIMESTAMP.format("e.recorded_at")}, e.actor_kind, a.kind, a.external_id, e.automation::text, e.outcome,
        e.reason, e.targets::text, e.run::text, e.run_id, e.task::text, e.task_id, e.blueprint::text,
