@@ -4,6 +4,7 @@ from django.utils import timezone
 from django_filters.rest_framework import DjangoFilterBackend
 from rest_framework.exceptions import ValidationError
 
+from ..bundle import bundle_response
 from ..exports import FORMATS, stream_export
 from ..filters import EventFilter
 from ..models import AuditEvent
@@ -39,8 +40,10 @@ class ExportView(TrailView):
     @docs.export
     def get(self, request):
         fmt = request.query_params.get("format") or "csv"
+        if fmt == "bundle":
+            return bundle_response(self.organization(), self.acting())
         if fmt not in FORMATS:
-            raise ValidationError({"format": [f"Must be one of {', '.join(FORMATS)}."]})
+            raise ValidationError({"format": [f"Must be one of {', '.join((*FORMATS, 'bundle'))}."]})
         filterset, events = filtered(self)
         organization = self.organization()
         export = stream_export(events, fmt)

@@ -75,7 +75,7 @@ def chain_rows(organization, *, after_seq: int = 0, through_seq: int | None = No
 
 
 _TIMESTAMP = "to_char({} AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')"
-_SQL = f"""  # noqa: S608 (no user input: column expressions only)
+_SQL = f"""
 SELECT e.seq, e.event_id, e.action, e.action_family, e.category, {_TIMESTAMP.format("e.occurred_at")},
        {_TIMESTAMP.format("e.recorded_at")}, e.actor_kind, a.kind, a.external_id, e.automation::text, e.outcome,
        e.reason, e.targets::text, e.run::text, e.run_id, e.task::text, e.task_id, e.blueprint::text,
@@ -86,7 +86,7 @@ SELECT e.seq, e.event_id, e.action, e.action_family, e.category, {_TIMESTAMP.for
   FROM audit_auditevent e JOIN audit_actor a ON a.id = e.actor_id
  WHERE e.organization_id = %s AND e.seq > %s AND e.seq <= %s
  ORDER BY e.seq
-"""
+"""  # noqa: S608 (no user input: column expressions only)
 _JSON_AT = (10, 13, 14, 16, 18, 20, 23)
 
 

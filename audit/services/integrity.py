@@ -68,9 +68,9 @@ class _Walk:
                 organization):
             self.expected, self.prev_hash = since.verified_through_seq + 1, since.head_hash
             self.tree = compact_range_at(organization, since.verified_through_seq)
-        self.checkpoints.check_sequence(self.expected - 1)
 
     def run(self, progress) -> None:
+        self.checkpoints.check_sequence(self.expected - 1)
         done = 0
         for row in chain_rows(self.organization, after_seq=self.expected - 1):
             if row.seq != self.expected:

@@ -4,6 +4,7 @@ from django.http import HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
+from ..bundle import bundle_response
 from ..canonical import format_timestamp
 from ..exports import FORMATS, stream_export
 from ..selectors import event_for, events_for, filtered_events
@@ -30,6 +31,8 @@ def export(request):
     investigation = request.investigation
     organization = investigation.organization
     fmt = request.GET.get("format", "csv")
+    if fmt == "bundle":
+        return bundle_response(organization, investigation.acting)
     event_filter = filtered_events(organization, request.GET)
     if fmt not in PAGE_FORMATS or not event_filter.is_valid():
         return render(request, "audit/export_invalid.html", {"form": event_filter.form, "organization": organization},
