@@ -53,7 +53,8 @@ def verify_bundle(path: str, keys: dict[str, str] | None = None) -> Report:
         _check_files(archive, manifest, report)
         checkpoints = json.loads(archive.read("checkpoints.json"))
         receipts = {r["first_seq"]: r for r in json.loads(archive.read("receipts.json"))}
-        keys = keys or {k["key_id"]: k["public_key"] for k in json.loads(archive.read("keys.json"))["keys"]}
+        if keys is None:
+            keys = {k["key_id"]: k["public_key"] for k in json.loads(archive.read("keys.json"))["keys"]}
         _check_checkpoints(checkpoints, keys, report)
         with archive.open("events.jsonl") as lines:
             _Walk(manifest["organization"], checkpoints, receipts, report).run(lines)
