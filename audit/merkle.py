@@ -118,3 +118,21 @@ def peak_positions(size: int) -> list[tuple[int, int]]:
             positions.append((level, start >> level))
             start += 1 << level
     return positions
+
+
+def root_from_inclusion(leaf: bytes, index: int, size: int, path: list[bytes]) -> bytes | None:
+    """The root an inclusion path leads to from `leaf` (RFC 9162 §2.1.3.2); None if the path cannot fit."""
+    if index >= size:
+        return None
+    node, last, digest = index, size - 1, leaf_hash(leaf)
+    for sibling in path:
+        if last == 0:
+            return None
+        if node & 1 or node == last:
+            digest = node_hash(sibling, digest)
+            while not node & 1 and node:
+                node, last = node >> 1, last >> 1
+        else:
+            digest = node_hash(digest, sibling)
+        node, last = node >> 1, last >> 1
+    return digest if last == 0 else None

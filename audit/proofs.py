@@ -1,8 +1,8 @@
 """Reads of checkpoints and Merkle proofs for an organization (contract §9), shared by the API and the pages."""
-from .merkle import consistency_proof, inclusion_path
+from .merkle import consistency_proof, inclusion_path, root_from_inclusion
 from .models import Checkpoint
 from .services.checkpoints import checkpoint_document
-from .services.merkle_store import TreeReader
+from .services.merkle_store import TreeIncomplete, TreeReader
 
 
 class ProofUnavailable(Exception):
@@ -54,3 +54,17 @@ def consistency(organization, first: int, second: int) -> dict:
     proof = TreeReader(organization).run(lambda get: consistency_proof(get, first, second))
     return {"first": first, "second": second, "proof": [node.hex() for node in proof],
             "first_checkpoint": checkpoint_document(older), "second_checkpoint": checkpoint_document(newer)}
+
+
+def proven_inclusion(organization, event) -> dict | None:
+    """For the event page: the first checkpoint holding the event, if its inclusion proof checks out."""
+    checkpoint = first_checkpoint_covering(organization, event.seq)
+    if checkpoint is None:
+        return None
+    try:
+        path = TreeReader(organization).run(lambda get: inclusion_path(get, event.seq - 1, checkpoint.tree_size))
+    except TreeIncomplete:
+        return {"checkpoint": checkpoint, "number": None, "proven": False}
+    root = root_from_inclusion(bytes.fromhex(event.hash), event.seq - 1, checkpoint.tree_size, path)
+    number = Checkpoint.objects.filter(organization=organization, pk__lte=checkpoint.pk).count()
+    return {"checkpoint": checkpoint, "number": number, "proven": root is not None and root.hex() == checkpoint.root}

@@ -3,6 +3,7 @@ import pytest
 
 from audit.services.checkpoints import sign_checkpoint
 from audit.services.recording import record_events
+from tests.audit.conftest import run_command  # noqa: F401 (the command runner fixture, shared)
 from tests.factories import event_payload
 
 

@@ -12,7 +12,6 @@ from audit.services.integrity import verify_chain
 from audit.signing import write_new_key_file
 from audit.tasks import sign_all_checkpoints
 from syslog.models import OutboxItem, SystemLogEntry, WebhookDelivery, WebhookEndpoint
-from tests.audit.conftest import run_command  # noqa: F401 (fixture)
 from tests.proofs.conftest import add_events
 
 pytestmark = pytest.mark.django_db(databases=["default", "syslog"])

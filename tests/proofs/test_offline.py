@@ -1,4 +1,4 @@
-"""The offline pieces agree with the project's: canonical JSON, the row-based hash, and a bundle checked in a bare venv."""
+"""The offline pieces agree with the project's: canonical JSON, the row hash, a bundle checked in a bare venv."""
 import json
 import subprocess
 import sys

@@ -9,7 +9,7 @@ from audit.documents import computed_hash
 from audit.models import AuditEvent, ChainHead, Checkpoint
 from audit.services.integrity import verify_chain
 from audit.verify_bundle import verify_bundle
-from tests.audit.conftest import event_pk, raw_sql, run_command, trigger_bypassed  # noqa: F401 (fixture)
+from tests.audit.conftest import event_pk, raw_sql, trigger_bypassed
 from tests.audit.test_tamper import _delete_row, _insert_forged, _shift_seqs
 
 pytestmark = pytest.mark.django_db(databases=["default", "syslog"])
