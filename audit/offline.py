@@ -41,11 +41,24 @@ def chain_hash(prev_hash: str, canonical: bytes) -> str:
     return hashlib.sha256(prev_hash.encode("ascii") + canonical).hexdigest()
 
 
-def event_hash(prev_hash: str, event: dict, *, simple: bool = False) -> str:
-    """The event's chain hash. `simple=True` promises no floats and ASCII-only keys (the caller checked)."""
-    document = hashed_document(event)
-    canonical = _dumps_sorted(document).encode("utf-8") if simple else canonical_json(document)
-    return chain_hash(prev_hash, canonical)
+def event_hash(prev_hash: str, event: dict) -> str:
+    return chain_hash(prev_hash, canonical_json(hashed_document(event)))
+
+
+def event_hash_matches(event: dict) -> bool:
+    """Whether the event's stored `hash` is the chain hash of its content and stored `prev_hash`.
+
+    Optimistic first: json.dumps with sorted keys writes the RFC 8785 bytes for documents without floats or
+    unusual keys, and bytes that reproduce the stored hash cannot be wrong (that would take a SHA-256
+    collision); only a miss is written again by the careful encoder.
+    """
+    prev_hash, document = event["prev_hash"], hashed_document(event)
+    try:
+        if chain_hash(prev_hash, _dumps_sorted(document).encode("utf-8")) == event["hash"]:
+            return True
+    except (ValueError, TypeError):
+        pass
+    return chain_hash(prev_hash, canonical_json(document)) == event["hash"]
 
 
 def checkpoint_signed_bytes(checkpoint: dict) -> bytes:

@@ -4,6 +4,8 @@ The tree is extended from committed events only (the chain head is read, never l
 its own row; what is stored lets any root, inclusion or consistency proof be computed in O(log n) reads,
 and outlives a retention purge of the events themselves.
 """
+from django.db.models import Q
+
 from ..canonical import GENESIS_HASH
 from ..merkle import CompactRange, peak_positions, perfect_root
 from ..models import AuditEvent, ChainHead, MerkleLeaves, MerkleNode, MerkleTree, Organization
@@ -73,11 +75,11 @@ class TreeReader:
         by_level: dict[int, list[int]] = {}
         for level, index in wanted:
             by_level.setdefault(level, []).append(index)
-        found = {}
+        wanted_here = Q()
         for level, indexes in by_level.items():
-            rows = MerkleNode.objects.filter(organization=self.organization, level=level, index__in=indexes)
-            found.update({(level, index): bytes(digest) for index, digest in rows.values_list("index", "hash")})
-        return found
+            wanted_here |= Q(level=level, index__in=indexes)
+        rows = MerkleNode.objects.filter(wanted_here, organization=self.organization)
+        return {(level, index): bytes(digest) for level, index, digest in rows.values_list("level", "index", "hash")}
 
     def _chunks(self, wanted) -> dict:
         if not wanted:

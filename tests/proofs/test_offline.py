@@ -11,10 +11,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from audit.bundle import build_bundle
-from audit.documents import computed_hash
+from audit.documents import computed_hash, event_document
 from audit.models import AuditEvent
-from audit.offline import canonical_json
+from audit.offline import canonical_json, event_hash, event_hash_matches
 from audit.services.chain_rows import chain_rows, row_hash
+from audit.services.recording import record_events
+from tests.factories import event_payload
 
 ROOT = Path(__file__).resolve().parents[2]
 json_values = st.recursive(
@@ -78,3 +80,17 @@ def test_a_bundle_verifies_in_a_fresh_virtual_environment_with_only_cryptography
     run = subprocess.run([python, "-m", "audit.verify_bundle", path, "--keys", keys], cwd=auditor,
                          capture_output=True, text=True, env={"PATH": "/usr/bin:/bin"})
     assert run.returncode == 1 and "BAD_SIGNATURE: checkpoint 1 (tree size 10)" in run.stdout
+
+
+def test_the_offline_hash_agrees_on_floats_and_keys_that_sort_differently(org):
+    metadata = {"ratio": 0.1, "big": 1.5e15, "small": 1e-7, "\U0001f600": "astral", "\ue000": "private use",
+                "whole": 100.0, "é": [1.5, -0.0, 2**53 - 1]}
+    record_events(organization=org, events=[event_payload(metadata=metadata)], recorded_via="tests")
+    event = AuditEvent.objects.select_related("organization", "actor").get(organization=org, seq=2)
+    document = json.loads(json.dumps(event_document(event)))  # as the bundle's JSON line reads back
+    assert event_hash(event.prev_hash, document) == event.hash == computed_hash(event)
+    assert event_hash_matches(document)
+    document["metadata"]["ratio"] = 0.2
+    assert not event_hash_matches(document)
+    rows = list(chain_rows(org))
+    assert row_hash(org.slug, rows[1]) == event.hash
