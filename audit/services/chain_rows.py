@@ -4,6 +4,8 @@ PostgreSQL streams them from a server-side cursor (timestamps formatted and targ
 server, JSON as text for orjson); other databases read them through the ORM. Both yield `ChainRow`s, and
 `row_hash` rebuilds the document `audit.documents.computed_hash` hashes (tests/proofs/test_chain_rows.py).
 """
+import queue
+import threading
 from typing import NamedTuple
 
 import orjson
@@ -104,7 +106,7 @@ def _postgres_rows(organization_id: int, after_seq: int, through_seq: int | None
         with raw.cursor(name=f"chain_rows_{organization_id}") as cursor:
             cursor.itersize = FETCH_ROWS
             cursor.execute(_SQL, [organization_id, after_seq, through_seq or 2**63 - 1])
-            while rows := cursor.fetchmany(FETCH_ROWS):
+            for rows in _fetched_ahead(cursor):
                 for row in rows:
                     values = list(row)
                     for i in _JSON_AT:
@@ -112,6 +114,43 @@ def _postgres_rows(organization_id: int, after_seq: int, through_seq: int | None
                             values[i] = loads(values[i])
                     values[27] = sorted(values[27].split(_TARGET_SEP)) if values[27] else []
                     yield ChainRow(*values)
+
+
+def _fetched_ahead(cursor, depth: int = 2):
+    """Batches of rows, the next fetched by a thread while the caller works on this one: the server reads and
+    the verifier hashes at the same time (psycopg waits for the network without holding the GIL)."""
+    batches: queue.Queue = queue.Queue(maxsize=depth)
+    stop = threading.Event()
+
+    def fetch():
+        try:
+            while not stop.is_set():
+                rows = cursor.fetchmany(FETCH_ROWS)
+                _put(batches, stop, rows)
+                if not rows:
+                    return
+        except Exception as error:  # noqa: BLE001 (handed to the consumer, which raises it)
+            _put(batches, stop, error)
+
+    reader = threading.Thread(target=fetch, name="chain-rows-fetch", daemon=True)
+    reader.start()
+    try:
+        while (batch := batches.get()) != []:
+            if isinstance(batch, Exception):
+                raise batch
+            yield batch
+    finally:
+        stop.set()
+        reader.join()
+
+
+def _put(batches, stop, item) -> None:
+    while not stop.is_set():
+        try:
+            batches.put(item, timeout=0.1)
+            return
+        except queue.Full:
+            continue
 
 
 def _orm_rows(organization, after_seq: int, through_seq: int | None):
