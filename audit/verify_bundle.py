@@ -9,10 +9,13 @@ import argparse
 import base64
 import binascii
 import hashlib
+import itertools
 import json
+import os
 import sys
 import zipfile
-from collections import OrderedDict
+from collections import OrderedDict, deque
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 
 from cryptography.exceptions import InvalidSignature
@@ -23,6 +26,7 @@ from .offline import GENESIS_HASH, NotCanonical, checkpoint_signed_bytes, event_
 
 CATEGORIES = ("modified", "missing", "inserted", "truncated", "bad_signature")
 RECENT_LINKS = 10_000
+CHUNK_LINES = 5000
 
 
 @dataclass
@@ -45,7 +49,7 @@ class Report:
         return {category for category, _ in self.problems}
 
 
-def verify_bundle(path: str, keys: dict[str, str] | None = None) -> Report:
+def verify_bundle(path: str, keys: dict[str, str] | None = None, *, jobs: int = 1) -> Report:
     """Every check of the bundle at `path`; `keys` (key_id -> base64 public key) overrides the bundle's own."""
     report = Report()
     with zipfile.ZipFile(path) as archive:
@@ -57,8 +61,42 @@ def verify_bundle(path: str, keys: dict[str, str] | None = None) -> Report:
             keys = {k["key_id"]: k["public_key"] for k in json.loads(archive.read("keys.json"))["keys"]}
         _check_checkpoints(checkpoints, keys, report)
         with archive.open("events.jsonl") as lines:
-            _Walk(manifest["organization"], checkpoints, receipts, report).run(lines)
+            _Walk(manifest["organization"], checkpoints, receipts, report).run(_facts(lines, jobs))
     return report
+
+
+def _facts(lines, jobs: int):
+    """(seq, organization, prev_hash, hash, hash holds) per line, or None for a line that is no JSON event;
+    with jobs > 1 the hashes are recomputed by that many processes, in order, a bounded number of chunks ahead."""
+    if jobs <= 1:
+        yield from map(_line_facts, lines)
+        return
+    with ProcessPoolExecutor(jobs) as pool:
+        pending = deque()
+        for chunk in iter(lambda: list(itertools.islice(lines, CHUNK_LINES)), []):
+            pending.append(pool.submit(_chunk_facts, chunk))
+            if len(pending) > 2 * jobs:
+                yield from pending.popleft().result()
+        while pending:
+            yield from pending.popleft().result()
+
+
+def _chunk_facts(chunk: list[bytes]) -> list:
+    return [_line_facts(line) for line in chunk]
+
+
+def _line_facts(raw: bytes):
+    try:
+        event = json.loads(raw)
+    except ValueError:
+        return None
+    if not isinstance(event, dict):
+        return None
+    try:
+        intact = event_hash_matches(event)
+    except (NotCanonical, KeyError, TypeError, AttributeError):
+        intact = False
+    return event.get("seq"), event.get("organization"), event.get("prev_hash"), event.get("hash"), intact
 
 
 def _check_files(archive, manifest, report) -> None:
@@ -106,30 +144,27 @@ class _Walk:
         self.expected, self.prev_hash, self.tree = 1, GENESIS_HASH, CompactRange()
         self.recent: OrderedDict[str, int] = OrderedDict()
         self.proven = 0
-        self.decoder = json.JSONDecoder()
 
-    def run(self, lines) -> None:
+    def run(self, facts) -> None:
         report = self.report
-        for raw in lines:
-            try:
-                event = self.decoder.decode(raw.decode("utf-8"))
-            except ValueError:
+        for fact in facts:
+            if fact is None:
                 report.add("modified", f"the line after seq {self.expected - 1} is not a JSON event")
                 continue
-            seq = event.get("seq")
+            seq = fact[0]
             if not isinstance(seq, int) or seq < self.expected:
                 report.add("inserted", f"event with seq {seq} after event {self.expected - 1}: out of order")
                 continue
             if seq > self.expected:
                 self._gap(seq)
-            self._check(event, seq)
+            self._check(fact)
             report.events += 1
         self._finish()
 
-    def _check(self, event, seq) -> None:
-        prev_hash, digest = event.get("prev_hash"), event.get("hash")
-        if event.get("organization") != self.organization:
-            self.report.add("inserted", f"seq {seq}: the event belongs to organization {event.get('organization')}")
+    def _check(self, fact) -> None:
+        seq, organization, prev_hash, digest, intact = fact
+        if organization != self.organization:
+            self.report.add("inserted", f"seq {seq}: the event belongs to organization {organization}")
         if prev_hash != self.prev_hash:
             earlier = self.recent.get(prev_hash)
             if earlier is not None and earlier < seq - 1:
@@ -137,10 +172,6 @@ class _Walk:
                                             "so the events between were inserted")
             else:
                 self.report.add("modified", f"seq {seq}: it does not link to event {seq - 1}")
-        try:
-            intact = event_hash_matches(event)
-        except (NotCanonical, KeyError, TypeError, AttributeError):
-            intact = False
         if not intact:
             self.report.add("modified", f"seq {seq}: its content does not match its hash")
         self._leaf(seq, digest)
@@ -213,9 +244,11 @@ def main(argv=None) -> int:
     parser.add_argument("bundle", help="The bundle (.zip) downloaded from Trailproof.")
     parser.add_argument("--keys", help="trailproof-keys.json fetched from the deployment's /.well-known/ URL; "
                                        "without it, the keys inside the bundle are used.")
+    parser.add_argument("--jobs", type=int, default=min(os.cpu_count() or 1, 8),
+                        help="Processes recomputing event hashes (default: one per CPU, at most 8).")
     args = parser.parse_args(argv)
     try:
-        report = verify_bundle(args.bundle, _keys_from(args.keys))
+        report = verify_bundle(args.bundle, _keys_from(args.keys), jobs=max(1, args.jobs))
     except (OSError, zipfile.BadZipFile, KeyError, ValueError) as error:
         print(f"error: cannot read the bundle: {error}", file=sys.stderr)
         return 2

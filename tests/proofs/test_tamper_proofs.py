@@ -20,7 +20,9 @@ def bundle_of(org, tmp_path):
     bundle, _ = build_bundle(org)
     path = tmp_path / "bundle.zip"
     path.write_bytes(bundle.read())
-    return verify_bundle(str(path))
+    report = verify_bundle(str(path))
+    assert verify_bundle(str(path), jobs=2).problems == report.problems  # hashes checked by two processes
+    return report
 
 
 def assert_both_detect(org, run_command, tmp_path, *, words: str, category: str):
