@@ -155,8 +155,8 @@ def _report(organization, raw, checkpoint, proofs, verified, bundle) -> None:
                                    f"{fmt_rate(rate(chain.verified_through_seq, cpu))} per CPU second"),
         ("  verify_chain time / raw read time", f"{seconds / rows_seconds:.2f}"),
         ("bundle build", f"{bundle['built']:.1f} s, {bundle['bytes'] / 2**20:.0f} MiB"),
-        ("bundle verification, 1 process", f"{'valid' if bundle['valid'] else 'INVALID'} in {bundle['verified']:.1f} s: "
-                                           f"{fmt_rate(rate(events, bundle['verified']))}, "
+        ("bundle verification, 1 process", f"{'valid' if bundle['valid'] else 'INVALID'} in "
+                                           f"{bundle['verified']:.1f} s: {fmt_rate(rate(events, bundle['verified']))}, "
                                            f"{fmt_rate(rate(events, bundle['cpu']))} per CPU second"),
         (f"bundle verification, {os.cpu_count()} processes", f"{bundle['parallel']:.1f} s: "
                                                              f"{fmt_rate(rate(events, bundle['parallel']))}"),
