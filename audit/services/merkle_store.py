@@ -113,30 +113,53 @@ def extend_tree(organization: Organization, *, progress=None) -> int:
     target = ChainHead.objects.filter(organization=organization).values_list("seq", flat=True).first() or 0
     if target <= tree.size:
         return tree.size
-    nodes = []
-    grown = compact_range_at(organization, tree.size,
-                             on_node=lambda level, index, digest: level >= CHUNK_LEVEL
-                             and nodes.append((level, index, digest)))
-    first_chunk = tree.size // CHUNK_LEAVES
-    partial = TreeReader(organization).leaves(first_chunk * CHUNK_LEAVES, tree.size - 1) if tree.size % CHUNK_LEAVES \
-        else []
-    buffer = bytearray(b"".join(partial))
+    writer = _TreeWriter(organization, tree.size)
     expected = tree.size + 1
     for seq, digest in _committed_hashes(organization, tree.size, target):
         if seq != expected:
-            raise TreeIncomplete(f"event {expected} is missing: the tree cannot grow over it")
-        leaf = bytes.fromhex(digest)
-        grown.append(leaf)
-        buffer += leaf
+            break
+        writer.append(bytes.fromhex(digest))
         expected += 1
-        if progress:
-            progress(1)
+        if progress and expected % 1000 == 0:
+            progress(1000)
     if expected != target + 1:
         raise TreeIncomplete(f"event {expected} is missing: the tree cannot grow over it")
-    _store(organization, first_chunk, bytes(buffer), nodes)
+    writer.flush(final=True)
     tree.size = target
     tree.save(update_fields=["size"])
     return target
+
+
+class _TreeWriter:
+    """Appends leaves, storing full chunks and new perfect nodes every FLUSH_CHUNKS chunks (bounded memory)."""
+
+    FLUSH_CHUNKS = 512  # 4 MiB of leaves
+
+    def __init__(self, organization, size: int):
+        self.organization, self.nodes = organization, []
+        self.range = compact_range_at(organization, size, on_node=self._node)
+        self.chunk = size // CHUNK_LEAVES
+        partial = TreeReader(organization).leaves(self.chunk * CHUNK_LEAVES, size - 1) if size % CHUNK_LEAVES else []
+        self.buffer = bytearray(b"".join(partial))
+
+    def _node(self, level, index, digest) -> None:
+        if level >= CHUNK_LEVEL:
+            self.nodes.append((level, index, digest))
+
+    def append(self, leaf: bytes) -> None:
+        self.range.append(leaf)
+        self.buffer += leaf
+        if len(self.buffer) >= self.FLUSH_CHUNKS * CHUNK_LEAVES * 32:
+            self.flush()
+
+    def flush(self, *, final: bool = False) -> None:
+        """Store the whole chunks buffered (and, at the end, the last partial one)."""
+        step = CHUNK_LEAVES * 32
+        whole = len(self.buffer) if final else len(self.buffer) // step * step
+        _store(self.organization, self.chunk, bytes(self.buffer[:whole]), self.nodes)
+        self.chunk += whole // step
+        del self.buffer[:whole]
+        self.nodes = []
 
 
 def _committed_hashes(organization, after: int, through: int):

@@ -6,7 +6,7 @@ import pytest
 from audit.merkle import consistency_proof, inclusion_path, subtree_root
 from audit.models import AuditEvent, Checkpoint
 from audit.services.checkpoints import sign_checkpoint
-from audit.services.merkle_store import TreeReader
+from audit.services.merkle_store import TreeReader, _TreeWriter
 from tests.proofs.conftest import add_events
 
 
@@ -109,3 +109,18 @@ def test_consistency_proofs_between_checkpoints_verify(org):
                                           bytes.fromhex(roots[second])), (first, second)
     leaves = leaves_of(org)
     assert reader.run(lambda get: subtree_root(get, 0, 700)) == reference_root(leaves[:700])
+
+
+def test_a_tree_grown_in_many_flushes_is_the_same_tree(org, monkeypatch):
+    """Large growths are stored a few chunks at a time; force a flush at every chunk."""
+    monkeypatch.setattr(_TreeWriter, "FLUSH_CHUNKS", 1)
+    add_events(org, 100)
+    sign_checkpoint(org)
+    add_events(org, 900)
+    checkpoint = sign_checkpoint(org)
+    leaves = leaves_of(org)
+    assert checkpoint.root == reference_root(leaves).hex()
+    reader = TreeReader(org)
+    for index in (0, 100, 255, 256, 700, 1000):
+        path = reader.run(lambda get, i=index: inclusion_path(get, i, 1001))
+        assert verify_inclusion(leaves[index], index, 1001, path, bytes.fromhex(checkpoint.root))
