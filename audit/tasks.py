@@ -15,12 +15,12 @@ logger = logging.getLogger("trailproof.audit")
 
 
 @shared_task
-def verify_all_chains() -> dict:
-    """Nightly verification of every organization's chain from its last verified point, and of its checkpoints;
-    each outcome is kept as an IntegrityCheck and announced."""
+def verify_all_chains(full: bool = False) -> dict:
+    """Nightly: every organization's chain from its last intact check, and all its checkpoints (weekly: `full`,
+    from the first event). Each outcome is kept as an IntegrityCheck and announced."""
     results = {}
     for organization in Organization.objects.order_by("pk"):
-        check = verify_and_record(organization, triggered_by="schedule", incremental=True)
+        check = verify_and_record(organization, triggered_by="schedule", incremental=not full)
         results[organization.slug] = check.status
     return results
 

@@ -16,4 +16,7 @@ app.conf.beat_schedule = {
     "deliver-due-webhooks": {"task": "syslog.deliver_due_webhooks", "schedule": 60},
     # Every few minutes, also when nothing happened, so that silence is provable (contract §9).
     "sign-checkpoints": {"task": "audit.tasks.sign_all_checkpoints", "schedule": 5 * 60},
+    # The nightly pass reads only what is new; once a week every event is read again.
+    "verify-audit-chains-weekly-full": {"task": "audit.tasks.verify_all_chains", "schedule": 7 * 24 * 3600,
+                                        "kwargs": {"full": True}},
 }
