@@ -249,7 +249,7 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
     try:
         report = verify_bundle(args.bundle, _keys_from(args.keys), jobs=max(1, args.jobs))
-    except (OSError, zipfile.BadZipFile, KeyError, ValueError) as error:
+    except (OSError, zipfile.BadZipFile, KeyError, ValueError, TypeError, AttributeError) as error:
         print(f"error: cannot read the bundle: {error}", file=sys.stderr)
         return 2
     for category, where in report.problems:
