@@ -4,7 +4,7 @@ The tree is extended from committed events only (the chain head is read, never l
 its own row; what is stored lets any root, inclusion or consistency proof be computed in O(log n) reads,
 and outlives a retention purge of the events themselves.
 """
-from django.db.models import Q
+from django.db.models import IntegerField, Q, Value
 
 from ..canonical import GENESIS_HASH
 from ..merkle import CompactRange, peak_positions, perfect_root
@@ -39,7 +39,7 @@ class TreeReader:
             return _PLACEHOLDER
 
         compute(record)  # the access pattern depends on sizes only, never on hash values
-        return compute(self._getter(self._nodes(nodes), self._chunks(chunks)))
+        return compute(self._getter(*self._fetch(nodes, chunks)))
 
     def leaves(self, first: int, last: int) -> list[bytes]:
         """Raw leaves first..last (0-based, inclusive), from the stored chunks."""
@@ -69,17 +69,28 @@ class TreeReader:
             return perfect_root([chunk[i: i + 32] for i in range(offset, offset + 32 * size, 32)])
         return get
 
-    def _nodes(self, wanted) -> dict:
-        if not wanted:
-            return {}
+    def _fetch(self, nodes, chunks) -> tuple[dict, dict]:
+        """The nodes and leaf chunks wanted, in one round trip (a proof's latency is mostly round trips)."""
+        if not nodes:
+            return {}, self._chunks(chunks)
         by_level: dict[int, list[int]] = {}
-        for level, index in wanted:
+        for level, index in nodes:
             by_level.setdefault(level, []).append(index)
         wanted_here = Q()
         for level, indexes in by_level.items():
             wanted_here |= Q(level=level, index__in=indexes)
-        rows = MerkleNode.objects.filter(wanted_here, organization=self.organization)
-        return {(level, index): bytes(digest) for level, index, digest in rows.values_list("level", "index", "hash")}
+        query = MerkleNode.objects.filter(wanted_here, organization=self.organization).values_list(
+            "level", "index", "hash")
+        if chunks:
+            query = query.union(MerkleLeaves.objects.filter(organization=self.organization, chunk__in=chunks)
+                                .values_list(Value(-1, output_field=IntegerField()), "chunk", "leaves"), all=True)
+        found, leaves = {}, {}
+        for level, index, data in query:
+            if level < 0:
+                leaves[index] = bytes(data)
+            else:
+                found[(level, index)] = bytes(data)
+        return found, leaves
 
     def _chunks(self, wanted) -> dict:
         if not wanted:
