@@ -90,21 +90,25 @@ def _receipts(organization) -> list[dict]:
     return receipts
 
 
-def bundle_response(organization, acting) -> FileResponse:
-    """The whole trail as a bundle download, recorded as `audit.exported` with its manifest (page and API)."""
-    bundle, manifest = build_bundle(organization)
-    bundle.seek(0, 2)
-    size = bundle.tell()
-    bundle.seek(0)
-    digest = hashlib.sha256()
+def export_bundle(organization, acting, *, progress=None):
+    """Build the bundle and record it as `audit.exported` with its manifest; returns (file at 0, file name)."""
+    bundle, manifest = build_bundle(organization, progress=progress)
+    digest, size = hashlib.sha256(), 0
     while chunk := bundle.read(1 << 20):
         digest.update(chunk)
+        size += len(chunk)
     bundle.seek(0)
     file_name = f"trailproof-{organization.slug}-{timezone.now():%Y%m%dT%H%M%SZ}.bundle.zip"
     record_action(organization, "audit.exported", acting, metadata={
         "file_name": file_name, "format": "bundle", "filters": {}, "row_count": manifest["event_count"],
         "first_seq": manifest["first_seq"], "last_seq": manifest["last_seq"], "bytes": size,
         "sha256": digest.hexdigest(), "complete": True})
+    return bundle, file_name
+
+
+def bundle_response(organization, acting) -> FileResponse:
+    """The whole trail as a bundle download (page and API)."""
+    bundle, file_name = export_bundle(organization, acting)
     response = FileResponse(bundle, content_type="application/zip", as_attachment=True, filename=file_name)
     response["Cache-Control"] = "no-store"
     return response

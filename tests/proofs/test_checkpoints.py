@@ -11,6 +11,7 @@ from audit.services.checkpoints import RetiredKey, checkpoint_document, sign_che
 from audit.services.integrity import verify_chain
 from audit.signing import write_new_key_file
 from audit.tasks import sign_all_checkpoints
+from audit.verify_bundle import verify_bundle
 from syslog.models import OutboxItem, SystemLogEntry, WebhookDelivery, WebhookEndpoint
 from tests.proofs.conftest import add_events
 
@@ -105,3 +106,13 @@ def test_the_private_key_is_never_in_the_database_or_the_key_list(org, client, s
     secret = pem.split("-----")[2].strip()
     assert secret not in body
     assert all(secret not in str(value) for value in SigningKey.objects.values_list("public_key", flat=True))
+
+
+def test_the_export_bundle_command_writes_a_bundle_that_verifies(signed_trail, tmp_path, run_command):
+    target = tmp_path / "acme.zip"
+    code, out, _ = run_command("export_bundle", "acme", str(target))
+    assert code == 0 and str(target) in out
+    assert verify_bundle(str(target)).valid
+    assert AuditEvent.objects.get(organization=signed_trail, action="audit.exported").metadata["format"] == "bundle"
+    with pytest.raises(CommandError, match="exists"):
+        run_command("export_bundle", "acme", str(target))
