@@ -16,7 +16,6 @@ from django.http import FileResponse
 from django.utils import timezone
 
 from .canonical import format_timestamp
-from .documents import event_document
 from .models import AuditEvent, Checkpoint
 from .services.checkpoints import checkpoint_document, published_keys
 from .services.merkle_store import TreeIncomplete, TreeReader
@@ -51,17 +50,42 @@ def build_bundle(organization, *, progress=None):
 
 def _write_events(organization, out, progress) -> dict:
     digest, count, first, last = hashlib.sha256(), 0, None, None
-    events = (AuditEvent.objects.filter(organization=organization).select_related("organization", "actor")
-              .order_by("seq"))
     buffer = []
-    for event in events.iterator(chunk_size=CHUNK_ROWS):
-        buffer.append(orjson.dumps(event_document(event)) + b"\n")
-        first = event.seq if first is None else first
-        last, count = event.seq, count + 1
+    for document in event_documents(organization):
+        buffer.append(orjson.dumps(document) + b"\n")
+        first = document["seq"] if first is None else first
+        last, count = document["seq"], count + 1
         if len(buffer) >= CHUNK_ROWS:
             _flush(buffer, out, digest, progress)
     _flush(buffer, out, digest, progress)
     return {"event_count": count, "first_seq": first, "last_seq": last, "sha256": digest.hexdigest()}
+
+
+_DOCUMENT_FIELDS = ("pk", "seq", "event_id", "action", "category", "occurred_at", "recorded_at", "actor_kind",
+                    "actor__external_id", "actor__name", "actor__email", "actor__erased_at", "automation",
+                    "outcome", "reason", "targets", "run", "task", "blueprint", "changes", "source_ip", "user_agent",
+                    "metadata", "recorded_via", "prev_hash", "hash")
+
+
+def event_documents(organization):
+    """Every event as `audit.documents.event_document` writes it, from plain rows (no model per event)."""
+    slug = organization.slug
+    rows = (AuditEvent.objects.filter(organization=organization).order_by("seq")
+            .values_list(*_DOCUMENT_FIELDS).iterator(chunk_size=CHUNK_ROWS))
+    for (pk, seq, event_id, action, category, occurred_at, recorded_at, actor_kind, actor_id, name, email, erased_at,
+         automation, outcome, reason, targets, run, task, blueprint, changes, ip, agent, metadata, recorded_via,
+         prev_hash, digest) in rows:
+        yield {
+            "id": pk, "organization": slug, "seq": seq, "event_id": event_id, "action": action,
+            "category": category, "occurred_at": format_timestamp(occurred_at),
+            "recorded_at": format_timestamp(recorded_at),
+            "actor": {"kind": actor_kind, "id": actor_id, "name": None if erased_at else (name or None),
+                      "email": None if erased_at else (email or None)},
+            "automation": automation, "outcome": outcome, "reason": reason, "targets": targets, "run": run,
+            "task": task, "blueprint": blueprint, "changes": changes,
+            "source": None if ip is None and agent is None else {"ip": ip, "user_agent": agent},
+            "metadata": metadata, "recorded_via": recorded_via, "prev_hash": prev_hash, "hash": digest,
+        }
 
 
 def _flush(buffer, out, digest, progress) -> None:

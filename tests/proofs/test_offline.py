@@ -10,9 +10,9 @@ import rfc8785
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from audit.bundle import build_bundle
+from audit.bundle import build_bundle, event_documents
 from audit.documents import computed_hash, event_document
-from audit.models import AuditEvent
+from audit.models import Actor, AuditEvent
 from audit.offline import canonical_json, event_hash, event_hash_matches
 from audit.services.chain_rows import chain_rows, row_hash
 from audit.services.recording import record_events
@@ -94,3 +94,11 @@ def test_the_offline_hash_agrees_on_floats_and_keys_that_sort_differently(org):
     assert not event_hash_matches(document)
     rows = list(chain_rows(org))
     assert row_hash(org.slug, rows[1]) == event.hash
+
+
+def test_the_bundle_writes_each_event_as_the_api_does(signed_trail):
+    record_events(organization=signed_trail, recorded_via="tests",
+                  events=[event_payload(source={"ip": "10.0.0.1", "user_agent": "curl"})])
+    Actor.objects.filter(organization=signed_trail, external_id="u-100").update(name="", email="")
+    stored = AuditEvent.objects.filter(organization=signed_trail).select_related("organization", "actor")
+    assert list(event_documents(signed_trail)) == [event_document(e) for e in stored.order_by("seq")]
