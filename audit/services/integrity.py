@@ -169,6 +169,7 @@ def verify_and_record(organization: Organization, *, triggered_by: str, progress
         organization=organization, checked_at=timezone.now(), status=report.status,
         verified_through_seq=report.verified_through_seq, first_bad_seq=report.first_bad_seq,
         head_hash=report.head_hash, problem=report.problem[:300], triggered_by=triggered_by,
+        signed_through_seq=report.checkpoint_size,
     )
     chain_verified.send(sender=IntegrityCheck, organization=organization, report=report)
     return check

@@ -29,7 +29,9 @@ class Command(BaseCommand):
                 check = verify_and_record(organization, triggered_by="verify_audit", progress=bar.update,
                                           incremental=since_last)
             if check.status == "ok":
-                self.stdout.write(f"{organization.slug}: ok, {check.verified_through_seq} events verified")
+                signed = (f", signed checkpoints proven through seq {check.signed_through_seq}"
+                          if check.signed_through_seq else "")
+                self.stdout.write(f"{organization.slug}: ok, {check.verified_through_seq} events verified{signed}")
             else:
                 broken.append(check)
                 self.stdout.write(f"{organization.slug}: BROKEN at seq {check.first_bad_seq}: {check.problem}")
