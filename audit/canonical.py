@@ -12,6 +12,9 @@ from datetime import UTC
 import orjson
 import rfc8785
 
+# One definition of the hashed document, shared with the offline verifier (standard library only).
+from .offline import HASHED_FIELDS, hashed_document  # noqa: F401
+
 GENESIS_HASH = "0" * 64
 TIMESTAMP_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
 _SAFE_INT = 2**53 - 1
@@ -88,24 +91,6 @@ def format_timestamp(moment) -> str:
     if moment.year >= 1000:  # isoformat writes what strftime does, faster; strftime pads years < 1000 by platform
         return moment.isoformat(timespec="microseconds")[:-6] + "Z"  # drop "+00:00"
     return moment.strftime(TIMESTAMP_FORMAT)
-
-
-HASHED_FIELDS = (
-    "organization", "seq", "event_id", "action", "category", "occurred_at", "recorded_at", "actor",
-    "automation", "outcome", "reason", "targets", "run", "task", "blueprint", "changes", "source",
-    "metadata", "recorded_via",
-)
-
-
-def hashed_document(event: dict) -> dict:
-    """What the chain commits to for one event, from its stored (read) representation.
-
-    The actor is committed to by kind and id only: name and email are personal data kept in the actor
-    directory, so that erasing them never breaks a proof.
-    """
-    document = {name: event.get(name) for name in HASHED_FIELDS}
-    document["actor"] = {"kind": event["actor"]["kind"], "id": event["actor"]["id"]}
-    return document
 
 
 def event_hash(prev_hash: str, event: dict) -> str:

@@ -141,6 +141,9 @@ _CATALOG = [
     _A("password_reset.completed", "authentication", "A password reset was completed", store=Store.SYSLOG,
        retention=Retention.SYSTEM_LOG),
     _A("role.switched_to_admin", "authorization", "A member switched to the admin role", store=Store.SYSLOG,
+       retention=Retention.SYSTEM_LOG),    # Signed checkpoints (h6)
+    _A("checkpoint.key_rotated", "configuration", "{actor} rotated the checkpoint signing key", ocsf_activity=3),
+    _A("checkpoint.signed", "system", "A checkpoint of the trail was signed", store=Store.SYSLOG,
        retention=Retention.SYSTEM_LOG),
 ]
 CATALOG: dict[str, ActionSpec] = {spec.action: spec for spec in _CATALOG}

@@ -17,3 +17,11 @@ chain_verified = Signal()
 # Sent when recording failed for a reason other than invalid input (the database refused the write), with
 # `organization` and `error`: alerting listens here, so a broken audit store is never silent.
 recording_failed = Signal()
+
+# Sent on commit after a checkpoint was signed, with `organization` and `checkpoint` (its JSON document, contract
+# §9): the system log store and the webhooks keep copies outside the main database.
+checkpoint_signed = Signal()
+
+# Sent by the verifier with `organization`; each receiver returns the checkpoint documents it keeps outside the
+# main database (the system log store), so that a checkpoint deleted or replaced there is noticed.
+checkpoint_copies_requested = Signal()

@@ -1,19 +1,27 @@
 """Scheduled jobs of the audit store: thin entry points that call services, acting as each organization's bot."""
+import logging
+
 from celery import shared_task
+from django.core.exceptions import ImproperlyConfigured
 
 from .models import Organization
 from .services.access import summarize_closed_windows
+from .services.checkpoints import RetiredKey, sign_checkpoint
 from .services.ingest import forget_old_idempotency_keys
 from .services.integrity import verify_and_record
+from .services.merkle_store import TreeIncomplete
 from .services.verification import run_requested_verification
+
+logger = logging.getLogger("trailproof.audit")
 
 
 @shared_task
-def verify_all_chains() -> dict:
-    """Nightly verification of every organization's chain; each outcome is kept as an IntegrityCheck."""
+def verify_all_chains(full: bool = False) -> dict:
+    """Nightly: every organization's chain from its last intact check, and all its checkpoints (weekly: `full`,
+    from the first event). Each outcome is kept as an IntegrityCheck and announced."""
     results = {}
     for organization in Organization.objects.order_by("pk"):
-        check = verify_and_record(organization, triggered_by="schedule")
+        check = verify_and_record(organization, triggered_by="schedule", incremental=not full)
         results[organization.slug] = check.status
     return results
 
@@ -34,3 +42,12 @@ def verify_on_request(request_id: int) -> str | None:
     """A person's "Verify now", run by the worker so the page never waits on a long chain."""
     check = run_requested_verification(request_id)
     return check.status if check else None
+def sign_all_checkpoints() -> dict:
+    """Every few minutes, also when nothing happened: a signed checkpoint per organization."""
+    signed = {}
+    for organization in Organization.objects.order_by("pk"):
+        try:
+            signed[organization.slug] = sign_checkpoint(organization).tree_size
+        except (ImproperlyConfigured, RetiredKey, TreeIncomplete):
+            logger.exception("Could not sign a checkpoint for organization %s", organization.slug)
+    return signed

@@ -194,3 +194,10 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
 }
+
+# Signed checkpoints (contract §9). The Ed25519 private key comes from SIGNING_KEY (base64 of the 32-byte
+# seed) or the PEM file SIGNING_KEY_FILE; it is never stored in the database. Without either, a key is
+# generated into var/ on first use when SIGNING_KEY_GENERATE is on (the default with DEBUG or the SQLite demo).
+SIGNING_KEY = env_str("SIGNING_KEY") or None
+SIGNING_KEY_FILE = env_str("SIGNING_KEY_FILE") or str(BASE_DIR / "var" / "signing-key.pem")
+SIGNING_KEY_GENERATE = env_bool("SIGNING_KEY_GENERATE", DEBUG or not env_str("DATABASE_URL"))

@@ -7,3 +7,5 @@ from .settings import *  # noqa: E402,F403
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # fast, and only ever for test users
 ALLOWED_HOSTS = ["*"]  # the test client and live servers use several host names; only ever in this module
+SIGNING_KEY_FILE = str(BASE_DIR / "var" / "test-signing-key.pem")  # noqa: F405
+SIGNING_KEY_GENERATE = True

@@ -4,6 +4,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from audit.api.proofs import public_keys
 from audit.views import accounts, profile
 
 account_patterns = [
@@ -28,4 +29,5 @@ urlpatterns = [
     path("api/v1/", include("syslog.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
+    path(".well-known/trailproof-keys.json", public_keys, name="trailproof-keys"),
 ]

@@ -7,4 +7,7 @@ class SyslogConfig(AppConfig):
     verbose_name = "System logs"
 
     def ready(self):
-        from . import signals  # noqa: F401
+        from . import (
+            checkpoint_copies,  # noqa: F401
+            signals,  # noqa: F401
+        )

@@ -218,3 +218,48 @@ export = extend_schema(
         "per line. ocsf: OCSF 1.x JSON lines. The manifest is recorded in the audit.exported event."))],
     responses={(200, "text/csv"): OpenApiTypes.STR, (200, "application/x-ndjson"): OpenApiTypes.STR,
                **_errors(400)})
+
+
+class CheckpointOut(s.Serializer):
+    tree_size = s.IntegerField(help_text="How many events the signed tree holds (the seq of the last).")
+    root = s.CharField(help_text="RFC 6962 Merkle root over the event hashes, hex.")
+    head_hash = s.CharField(help_text="The hash of event tree_size.")
+    signed_at = s.DateTimeField()
+    key_id = s.CharField(help_text="Which key of /.well-known/trailproof-keys.json signed it.")
+    previous = s.CharField(allow_null=True, help_text="The previous checkpoint's signature.")
+    signature = s.CharField(help_text="Ed25519 over the RFC 8785 bytes of the other fields, base64.")
+
+
+class CheckpointPage(s.Serializer):
+    results = CheckpointOut(many=True)
+    next = s.URLField(allow_null=True)
+
+
+class InclusionProof(s.Serializer):
+    leaf_index = s.IntegerField(help_text="seq - 1")
+    tree_size = s.IntegerField()
+    audit_path = s.ListField(child=s.CharField(), help_text="Sibling hashes, hex, nearest first (RFC 6962).")
+    checkpoint = CheckpointOut()
+
+
+class ConsistencyProof(s.Serializer):
+    first = s.IntegerField()
+    second = s.IntegerField()
+    proof = s.ListField(child=s.CharField(), help_text="RFC 6962 consistency proof, hex.")
+    first_checkpoint = CheckpointOut()
+    second_checkpoint = CheckpointOut()
+
+
+list_checkpoints = extend_schema(
+    operation_id="checkpoints_list", summary="Signed checkpoints, newest first",
+    parameters=[PAGING[1], PAGING[2]], responses={200: CheckpointPage, **_errors(400)})
+event_proof = extend_schema(
+    operation_id="events_proof", summary="Inclusion proof of one event in a signed checkpoint",
+    parameters=[OpenApiParameter("tree_size", int, description="A checkpoint's tree size; default the latest.")],
+    responses={200: InclusionProof, 409: OpenApiResponse(ERROR, description="Not yet in a signed checkpoint."),
+               **_errors(400, 404)})
+consistency = extend_schema(
+    operation_id="consistency_proof", summary="Consistency proof between two checkpoints",
+    parameters=[OpenApiParameter("first", int, required=True, description="The earlier checkpoint's tree size."),
+                OpenApiParameter("second", int, required=True, description="The later checkpoint's tree size.")],
+    responses={200: ConsistencyProof, **_errors(400)})

@@ -2,6 +2,7 @@
 from django_filters.rest_framework import DjangoFilterBackend
 from rest_framework.exceptions import ValidationError
 
+from ..bundle import bundle_response
 from ..exports import FORMATS
 from ..filters import EventFilter
 from ..models import AuditEvent
@@ -26,8 +27,10 @@ class ExportView(TrailView):
     @docs.export
     def get(self, request):
         fmt = request.query_params.get("format") or "csv"
+        if fmt == "bundle":
+            return bundle_response(self.organization(), self.acting())
         if fmt not in FORMATS:
-            raise ValidationError({"format": [f"Must be one of {', '.join(FORMATS)}."]})
+            raise ValidationError({"format": [f"Must be one of {', '.join((*FORMATS, 'bundle'))}."]})
         filterset, events = filtered(self)
         return start_export(events, fmt, organization=self.organization(), acting=self.acting(),
                             filters=filterset.applied()).response()

@@ -2,6 +2,7 @@
 from django.urls import path
 
 from .export import ExportView
+from .proofs import CheckpointsView, ConsistencyView, EventProofView
 from .views import ActorsView, EventDetailView, EventsView, IntegrityView, RunActivityView
 
 app_name = "api"
@@ -13,4 +14,7 @@ urlpatterns = [
     path("runs/<str:run_id>/activity", RunActivityView.as_view(), name="run-activity"),
     path("integrity", IntegrityView.as_view(), name="integrity"),
     path("export", ExportView.as_view(), name="export"),
+    path("checkpoints", CheckpointsView.as_view(), name="checkpoints"),
+    path("events/<str:pk>/proof", EventProofView.as_view(), name="event-proof"),
+    path("consistency", ConsistencyView.as_view(), name="consistency"),
 ]

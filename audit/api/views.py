@@ -92,14 +92,19 @@ def _valid_id(raw: str) -> int:
 
 
 class EventDetailView(TrailView):
-    @docs.event_detail
-    def get(self, request, pk):
+    def scoped_event(self, request, pk) -> AuditEvent:
+        """The organization's event; 403 (recorded) for another organization's, 404 for an unknown id."""
         event = event_for(self.organization(), _valid_id(pk))
         if event is None:
             if AuditEvent.objects.filter(pk=int(pk)).exists():
                 refuse(request, f"event:{pk}", "The event belongs to another organization.")
                 raise PermissionDenied("This event belongs to another organization.")
             raise NotFound("No event with this id.")
+        return event
+
+    @docs.event_detail
+    def get(self, request, pk):
+        event = self.scoped_event(request, pk)
         note_read(self, "event", {"id": str(event.pk)})
         return Response(event_document(event))
 

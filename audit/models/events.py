@@ -138,6 +138,7 @@ class IntegrityCheck(models.Model):
     head_hash = models.CharField(max_length=64, blank=True)
     problem = models.CharField(max_length=300, blank=True)
     triggered_by = models.CharField(max_length=200)
+    signed_through_seq = models.PositiveBigIntegerField(default=0)  # the largest signed tree size proven
 
     class Meta:
         ordering = ["-checked_at"]

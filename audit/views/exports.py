@@ -3,6 +3,7 @@ import orjson
 from django.http import HttpResponse
 from django.shortcuts import render
 
+from ..bundle import bundle_response
 from ..selectors import event_for, events_for, filtered_events
 from ..services.exporting import attachment, manifest_document, manifest_file_name, start_export
 from .scope import investigator_required, not_in_organization
@@ -15,6 +16,8 @@ def export(request):
     investigation = request.investigation
     organization = investigation.organization
     fmt = request.GET.get("format", "csv")
+    if fmt == "bundle":
+        return bundle_response(organization, investigation.acting)
     event_filter = filtered_events(organization, request.GET)
     if fmt not in PAGE_FORMATS or not event_filter.is_valid():
         return render(request, "audit/export_invalid.html", {"form": event_filter.form, "organization": organization},

@@ -7,6 +7,7 @@ from django.utils.http import urlencode
 from django.views.decorators.http import require_http_methods
 
 from ..models import ChainHead, VerificationRequest
+from ..proofs import latest_checkpoint
 from ..selectors import latest_integrity_check
 from ..services.verification import open_request, request_verification
 from ..tasks import verify_on_request
@@ -45,4 +46,5 @@ def integrity(request):
     return render(request, "audit/integrity.html", {
         "organization": organization, "check": latest_integrity_check(organization),
         "pending": open_request(organization),
-        "head": ChainHead.objects.filter(organization=organization).first()})
+        "head": ChainHead.objects.filter(organization=organization).first(),
+        "checkpoint": latest_checkpoint(organization)})

@@ -9,6 +9,7 @@ from ..canonical import GENESIS_HASH
 from ..documents import computed_hash
 from ..filters import EventFilter
 from ..models.events import ActorKind
+from ..proofs import proven_inclusion
 from ..selectors import (
     actor_activity,
     actor_for,
@@ -177,4 +178,5 @@ def event_detail(request, pk):
     record_read(request, what=f"event:{event.seq}")
     return render(request, "audit/event_detail.html", {
         "event": event, "organization": organization, "chain": chain_status(organization, event),
-        "changes": changes, "related": related, "erased": event.actor.erased_at is not None})
+        "changes": changes, "related": related, "erased": event.actor.erased_at is not None,
+        "inclusion": proven_inclusion(organization, event)})

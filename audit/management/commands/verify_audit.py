@@ -15,8 +15,10 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--org", help="Only this organization (slug).")
+        parser.add_argument("--since-last", action="store_true",
+                            help="Start from each organization's last intact verification, as the nightly job does.")
 
-    def handle(self, *args, org=None, **options):
+    def handle(self, *args, org=None, since_last=False, **options):
         organizations = [organization_by_slug(org)] if org else list(Organization.objects.order_by("slug"))
         broken = []
         for organization in organizations:
@@ -24,9 +26,12 @@ class Command(BaseCommand):
             total = AuditEvent.objects.filter(organization=organization).count() if show_progress else None
             with tqdm(total=total, desc=organization.slug, unit="event", disable=not show_progress,
                       file=sys.stderr) as bar:
-                check = verify_and_record(organization, triggered_by="verify_audit", progress=bar.update)
+                check = verify_and_record(organization, triggered_by="verify_audit", progress=bar.update,
+                                          incremental=since_last)
             if check.status == "ok":
-                self.stdout.write(f"{organization.slug}: ok, {check.verified_through_seq} events verified")
+                signed = (f", signed checkpoints proven through seq {check.signed_through_seq}"
+                          if check.signed_through_seq else "")
+                self.stdout.write(f"{organization.slug}: ok, {check.verified_through_seq} events verified{signed}")
             else:
                 broken.append(check)
                 self.stdout.write(f"{organization.slug}: BROKEN at seq {check.first_bad_seq}: {check.problem}")

@@ -1,0 +1,266 @@
+"""Offline verification of a Trailproof bundle: `python -m audit.verify_bundle BUNDLE [--keys keys.json]`.
+
+Needs only the standard library and `cryptography` (no Django, no database). Checks every event's hash,
+the chain's links, the deletion receipts, every checkpoint's signature and sequence, and every checkpoint's
+Merkle root regrown from the events; prints each problem with its category and where, and exits 1 if any.
+Categories: modified, missing, inserted, truncated, bad_signature (a file of the bundle altered is modified).
+"""
+import argparse
+import base64
+import binascii
+import hashlib
+import itertools
+import json
+import os
+import sys
+import zipfile
+from collections import OrderedDict, deque
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
+from .merkle import CompactRange
+from .offline import GENESIS_HASH, NotCanonical, checkpoint_signed_bytes, event_hash_matches
+
+CATEGORIES = ("modified", "missing", "inserted", "truncated", "bad_signature")
+RECENT_LINKS = 10_000
+CHUNK_LINES = 5000
+
+
+@dataclass
+class Report:
+    problems: list[tuple[str, str]] = field(default_factory=list)
+    events: int = 0
+    checkpoints: int = 0
+    purged: int = 0
+    signed_through: int = 0
+    last_seq: int = 0
+
+    def add(self, category: str, where: str) -> None:
+        self.problems.append((category, where))
+
+    @property
+    def valid(self) -> bool:
+        return not self.problems
+
+    def categories(self) -> set[str]:
+        return {category for category, _ in self.problems}
+
+
+def verify_bundle(path: str, keys: dict[str, str] | None = None, *, jobs: int = 1) -> Report:
+    """Every check of the bundle at `path`; `keys` (key_id -> base64 public key) overrides the bundle's own."""
+    report = Report()
+    with zipfile.ZipFile(path) as archive:
+        manifest = json.loads(archive.read("manifest.json"))
+        _check_files(archive, manifest, report)
+        checkpoints = json.loads(archive.read("checkpoints.json"))
+        receipts = {r["first_seq"]: r for r in json.loads(archive.read("receipts.json"))}
+        if keys is None:
+            keys = {k["key_id"]: k["public_key"] for k in json.loads(archive.read("keys.json"))["keys"]}
+        _check_checkpoints(checkpoints, keys, report)
+        with archive.open("events.jsonl") as lines:
+            _Walk(manifest["organization"], checkpoints, receipts, report).run(_facts(lines, jobs))
+    return report
+
+
+def _facts(lines, jobs: int):
+    """(seq, organization, prev_hash, hash, hash holds) per line, or None for a line that is no JSON event;
+    with jobs > 1 the hashes are recomputed by that many processes, in order, a bounded number of chunks ahead."""
+    if jobs <= 1:
+        yield from map(_line_facts, lines)
+        return
+    with ProcessPoolExecutor(jobs) as pool:
+        pending = deque()
+        for chunk in iter(lambda: list(itertools.islice(lines, CHUNK_LINES)), []):
+            pending.append(pool.submit(_chunk_facts, chunk))
+            if len(pending) > 2 * jobs:
+                yield from pending.popleft().result()
+        while pending:
+            yield from pending.popleft().result()
+
+
+def _chunk_facts(chunk: list[bytes]) -> list:
+    return [_line_facts(line) for line in chunk]
+
+
+def _line_facts(raw: bytes):
+    try:
+        event = json.loads(raw)
+    except ValueError:
+        return None
+    if not isinstance(event, dict):
+        return None
+    try:
+        intact = event_hash_matches(event)
+    except (NotCanonical, KeyError, TypeError, AttributeError):
+        intact = False
+    return event.get("seq"), event.get("organization"), event.get("prev_hash"), event.get("hash"), intact
+
+
+def _check_files(archive, manifest, report) -> None:
+    for name, expected in manifest.get("files", {}).items():
+        digest = hashlib.sha256()
+        with archive.open(name) as stream:
+            while chunk := stream.read(1 << 20):
+                digest.update(chunk)
+        if digest.hexdigest() != expected:
+            report.add("modified", f"{name}: its SHA-256 differs from the manifest's")
+
+
+def _check_checkpoints(checkpoints, keys, report) -> None:
+    previous, size = None, 0
+    for number, checkpoint in enumerate(checkpoints, start=1):
+        where = f"checkpoint {number} (tree size {checkpoint.get('tree_size')})"
+        if not signature_valid(checkpoint, keys.get(checkpoint.get("key_id"))):
+            report.add("bad_signature", f"{where}: the signature does not verify with key {checkpoint.get('key_id')}")
+        if checkpoint.get("previous") != previous:
+            report.add("bad_signature", f"{where}: it does not name the previous checkpoint's signature")
+        if checkpoint.get("tree_size", 0) < size:
+            report.add("bad_signature", f"{where}: the tree shrank from {size}")
+        previous, size = checkpoint.get("signature"), checkpoint.get("tree_size", 0)
+    report.checkpoints = len(checkpoints)
+
+
+def signature_valid(checkpoint: dict, public_key_b64: str | None) -> bool:
+    if not public_key_b64:
+        return False
+    try:
+        key = Ed25519PublicKey.from_public_bytes(base64.b64decode(public_key_b64, validate=True))
+        key.verify(base64.b64decode(checkpoint["signature"], validate=True), checkpoint_signed_bytes(checkpoint))
+    except (InvalidSignature, ValueError, binascii.Error, KeyError, TypeError, NotCanonical):
+        return False
+    return True
+
+
+class _Walk:
+    def __init__(self, organization, checkpoints, receipts, report):
+        self.organization, self.receipts, self.report = organization, receipts, report
+        self.roots: dict[int, set[str]] = {}
+        for checkpoint in checkpoints:
+            self.roots.setdefault(checkpoint.get("tree_size"), set()).add(checkpoint.get("root"))
+        self.max_size = max(self.roots, default=0)
+        self.expected, self.prev_hash, self.tree = 1, GENESIS_HASH, CompactRange()
+        self.recent: OrderedDict[str, int] = OrderedDict()
+        self.proven = 0
+
+    def run(self, facts) -> None:
+        report = self.report
+        for fact in facts:
+            if fact is None:
+                report.add("modified", f"the line after seq {self.expected - 1} is not a JSON event")
+                continue
+            seq = fact[0]
+            if not isinstance(seq, int) or seq < self.expected:
+                report.add("inserted", f"event with seq {seq} after event {self.expected - 1}: out of order")
+                continue
+            if seq > self.expected:
+                self._gap(seq)
+            self._check(fact)
+            report.events += 1
+        self._finish()
+
+    def _check(self, fact) -> None:
+        seq, organization, prev_hash, digest, intact = fact
+        if organization != self.organization:
+            self.report.add("inserted", f"seq {seq}: the event belongs to organization {organization}")
+        if prev_hash != self.prev_hash:
+            earlier = self.recent.get(prev_hash)
+            if earlier is not None and earlier < seq - 1:
+                self.report.add("inserted", f"seq {earlier + 1} to {seq - 1}: event {seq} links to event {earlier}, "
+                                            "so the events between were inserted")
+            else:
+                self.report.add("modified", f"seq {seq}: it does not link to event {seq - 1}")
+        if not intact:
+            self.report.add("modified", f"seq {seq}: its content does not match its hash")
+        self._leaf(seq, digest)
+
+    def _leaf(self, seq, digest) -> None:
+        self.prev_hash, self.expected = digest, seq + 1
+        self.recent[digest] = seq
+        if len(self.recent) > RECENT_LINKS:
+            self.recent.popitem(last=False)
+        if self.tree is None:
+            return
+        try:
+            self.tree.append(bytes.fromhex(digest))
+        except (ValueError, TypeError):
+            self.tree = None
+            return
+        roots = self.roots.get(seq)
+        if roots:
+            if roots != {self.tree.root().hex()}:
+                self.report.add("modified", f"seq {self.proven + 1} to {seq}: the events do not match the signed "
+                                            f"checkpoint of tree size {seq} (its Merkle root differs)")
+            self.proven = seq
+            self.report.signed_through = seq
+
+    def _gap(self, next_seq) -> None:
+        receipt = self.receipts.get(self.expected)
+        if receipt is None or receipt.get("last_seq") != next_seq - 1:
+            self.report.add("missing", f"seq {self.expected} to {next_seq - 1}: no deletion receipt explains them")
+            self.tree = None  # the roots of later checkpoints cannot be regrown without them
+            self.expected = next_seq
+            return
+        self._cross(receipt)
+
+    def _cross(self, receipt) -> None:
+        first, last, hashes = receipt["first_seq"], receipt["last_seq"], receipt.get("hashes")
+        where = f"purged seq {first} to {last}"
+        if hashes is None or len(hashes) != last - first + 1:
+            self.report.add("missing", f"{where}: the receipt does not hold the deleted events' hashes")
+            self.tree = None
+        elif hashes[-1] != receipt["last_hash"]:
+            self.report.add("modified", f"{where}: the receipt's last hash is not its last event's")
+        for seq, digest in enumerate(hashes or [], start=first):
+            self._leaf(seq, digest)
+        self.prev_hash, self.expected = receipt["last_hash"], last + 1
+        self.report.purged += last - first + 1
+
+    def _finish(self) -> None:
+        last = self.expected - 1
+        receipt = self.receipts.get(self.expected)
+        if receipt is not None and receipt["last_seq"] >= self.max_size:
+            self._cross(receipt)
+            last = self.expected - 1
+        if self.max_size > last:
+            self.report.add("truncated", f"seq {last + 1} to {self.max_size}: signed in a checkpoint but absent")
+        self.report.last_seq = last
+
+
+def _keys_from(path: str | None) -> dict[str, str] | None:
+    if not path:
+        return None
+    with open(path, "rb") as handle:
+        return {k["key_id"]: k["public_key"] for k in json.load(handle)["keys"]}
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m audit.verify_bundle", description=__doc__.splitlines()[0])
+    parser.add_argument("bundle", help="The bundle (.zip) downloaded from Trailproof.")
+    parser.add_argument("--keys", help="trailproof-keys.json fetched from the deployment's /.well-known/ URL; "
+                                       "without it, the keys inside the bundle are used.")
+    parser.add_argument("--jobs", type=int, default=min(os.cpu_count() or 1, 8),
+                        help="Processes recomputing event hashes (default: one per CPU, at most 8).")
+    args = parser.parse_args(argv)
+    try:
+        report = verify_bundle(args.bundle, _keys_from(args.keys), jobs=max(1, args.jobs))
+    except (OSError, zipfile.BadZipFile, KeyError, ValueError, TypeError, AttributeError) as error:
+        print(f"error: cannot read the bundle: {error}", file=sys.stderr)
+        return 2
+    for category, where in report.problems:
+        print(f"{category.upper()}: {where}")
+    if not args.keys:
+        print("note: checked with the public keys inside the bundle; pass --keys with the deployment's published "
+              "keys to check them independently")
+    unsigned = report.last_seq - report.signed_through
+    summary = (f"{report.events} events, {report.purged} purged under receipts, {report.checkpoints} checkpoints; "
+               f"signed through seq {report.signed_through}" + (f", {unsigned} newer events not yet signed"
+                                                                 if unsigned > 0 else ""))
+    print(("VALID: " if report.valid else "INVALID: ") + summary)
+    return 0 if report.valid else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

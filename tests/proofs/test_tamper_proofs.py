@@ -1,0 +1,130 @@
+"""An attacker with database access tampers; verify_audit and the offline bundle verifier both say what and where.
+
+The bundle is exported after the tampering, as an auditor would receive it; the checkpoints were signed before.
+"""
+import pytest
+
+from audit.bundle import build_bundle
+from audit.documents import computed_hash
+from audit.models import AuditEvent, ChainHead, Checkpoint
+from audit.services.integrity import verify_chain
+from audit.verify_bundle import verify_bundle
+from tests.audit.conftest import event_pk, raw_sql, trigger_bypassed
+from tests.audit.test_tamper import _delete_row, _insert_forged, _shift_seqs
+
+pytestmark = pytest.mark.django_db(databases=["default", "syslog"])
+TABLE = "audit_auditevent"
+
+
+def bundle_of(org, tmp_path):
+    bundle, _ = build_bundle(org)
+    path = tmp_path / "bundle.zip"
+    path.write_bytes(bundle.read())
+    report = verify_bundle(str(path))
+    assert verify_bundle(str(path), jobs=2).problems == report.problems  # hashes checked by two processes
+    return report
+
+
+def assert_both_detect(org, run_command, tmp_path, *, words: str, category: str):
+    report = verify_chain(org)
+    assert not report.ok and words in report.problem, report.problem
+    code, out, _ = run_command("verify_audit")
+    assert code == 1 and f"{org.slug}: BROKEN at seq {report.first_bad_seq}: " in out
+    offline = bundle_of(org, tmp_path)
+    assert not offline.valid
+    assert category in offline.categories(), offline.problems
+    return report, offline
+
+
+def test_an_untouched_signed_trail_verifies_both_ways(signed_trail, run_command, tmp_path):
+    report = verify_chain(signed_trail)
+    assert report.ok and report.checkpoint_size == 40
+    code, out, _ = run_command("verify_audit")
+    assert code == 0 and "acme: ok, 40 events verified, signed checkpoints proven through seq 40" in out
+    offline = bundle_of(signed_trail, tmp_path)
+    assert offline.valid, offline.problems
+    assert offline.events == 40 and offline.checkpoints == 3 and offline.signed_through == 40
+
+
+def test_a_modified_event(signed_trail, run_command, tmp_path):
+    with trigger_bypassed():
+        raw_sql(f"UPDATE {TABLE} SET reason = 'nothing to see' WHERE id = %s", [event_pk(signed_trail, 17)])  # noqa: S608
+    report, offline = assert_both_detect(signed_trail, run_command, tmp_path, words="altered", category="modified")
+    assert report.first_bad_seq == 17
+    assert ("modified", "seq 17: its content does not match its hash") in offline.problems
+
+
+def test_a_deleted_event(signed_trail, run_command, tmp_path):
+    with trigger_bypassed():
+        _delete_row(event_pk(signed_trail, 17))
+    report, offline = assert_both_detect(signed_trail, run_command, tmp_path, words="missing", category="missing")
+    assert report.first_bad_seq == 17
+    assert any(where.startswith("seq 17 to 17") for _, where in offline.problems)
+
+
+def test_an_inserted_event(signed_trail, run_command, tmp_path):
+    with trigger_bypassed():
+        _shift_seqs(signed_trail, after=17, by=1)
+        _insert_forged(signed_trail, seq=17, after=AuditEvent.objects.get(organization=signed_trail, seq=16))
+    report, _ = assert_both_detect(signed_trail, run_command, tmp_path, words="inserted", category="inserted")
+    assert report.first_bad_seq == 17
+
+
+def test_reordered_events(signed_trail, run_command, tmp_path):
+    first, second = event_pk(signed_trail, 17), event_pk(signed_trail, 18)
+    with trigger_bypassed():
+        raw_sql(f"UPDATE {TABLE} SET seq = 1000017 WHERE id = %s", [first])  # noqa: S608
+        raw_sql(f"UPDATE {TABLE} SET seq = 17 WHERE id = %s", [second])  # noqa: S608
+        raw_sql(f"UPDATE {TABLE} SET seq = 18 WHERE id = %s", [first])  # noqa: S608
+    report, _ = assert_both_detect(signed_trail, run_command, tmp_path, words="does not link", category="modified")
+    assert report.first_bad_seq == 17
+
+
+def test_a_truncated_tail_with_the_chain_head_moved_back(signed_trail, run_command, tmp_path):
+    """The careful attacker also resets the chain head: only the signed checkpoint still knows of event 40."""
+    with trigger_bypassed():
+        for seq in range(31, 41):
+            _delete_row(event_pk(signed_trail, seq))
+    ChainHead.objects.filter(organization=signed_trail).update(
+        seq=30, hash=AuditEvent.objects.get(organization=signed_trail, seq=30).hash)
+    report, offline = assert_both_detect(signed_trail, run_command, tmp_path, words="truncated", category="truncated")
+    assert report.first_bad_seq == 31
+    assert ("truncated", "seq 31 to 40: signed in a checkpoint but absent") in offline.problems
+
+
+def test_a_replaced_checkpoint(signed_trail, run_command, tmp_path):
+    Checkpoint.objects.filter(organization=signed_trail, tree_size=25).update(root="ab" * 32)
+    assert_both_detect(signed_trail, run_command, tmp_path, words="bad signature", category="bad_signature")
+
+
+def test_a_rewritten_chain_that_links_perfectly_still_breaks_the_signed_root(signed_trail, run_command, tmp_path):
+    """Rewrite event 17 and recompute every later hash: the chain is consistent, the checkpoints are not."""
+    with trigger_bypassed():
+        raw_sql(f"UPDATE {TABLE} SET reason = 'approved' WHERE id = %s", [event_pk(signed_trail, 17)])  # noqa: S608
+        previous = AuditEvent.objects.get(organization=signed_trail, seq=16).hash
+        for event in AuditEvent.objects.filter(organization=signed_trail, seq__gte=17).order_by("seq"):
+            event.prev_hash = previous
+            previous = computed_hash(event)
+            AuditEvent.objects.filter(pk=event.pk).update(prev_hash=event.prev_hash, hash=previous)
+    ChainHead.objects.filter(organization=signed_trail).update(hash=previous)
+    report, offline = assert_both_detect(signed_trail, run_command, tmp_path, words="rewritten", category="modified")
+    assert report.first_bad_seq == 11 and report.verified_through_seq == 10  # proven by checkpoint 10, not by 25
+    assert any("tree size 25" in where for _, where in offline.problems)
+
+
+def test_a_bundle_file_edited_after_download_is_reported(signed_trail, tmp_path):
+    import zipfile
+
+    bundle, _ = build_bundle(signed_trail)
+    original = tmp_path / "original.zip"
+    original.write_bytes(bundle.read())
+    edited = tmp_path / "edited.zip"
+    with zipfile.ZipFile(original) as source, zipfile.ZipFile(edited, "w") as target:
+        for item in source.infolist():
+            data = source.read(item)
+            if item.filename == "events.jsonl":
+                data = data.replace(b'"note 5"', b'"note 6"', 1)
+            target.writestr(item, data)
+    report = verify_bundle(str(edited))
+    assert ("modified", "events.jsonl: its SHA-256 differs from the manifest's") in report.problems
+    assert any(category == "modified" and where.startswith("seq ") for category, where in report.problems)
