@@ -1,10 +1,12 @@
-"""Webhook delivery: what an event owes to which endpoints, one signed attempt, and the retry schedule.
+"""Webhook delivery: one signed attempt under a total deadline, the retry schedule, and what gets logged.
 
 Settings: WEBHOOK_RETRY_DELAYS (seconds between attempts; the contract's 10 s, 30 s, 2 min, 10 min, 1 h,
-6 h by default), WEBHOOK_TIMEOUT_SECONDS (per attempt, default 5), WEBHOOK_ALLOW_PRIVATE_TARGETS.
+6 h by default), WEBHOOK_TIMEOUT_SECONDS (the total deadline of one attempt: connect, request and
+response together; default 5), WEBHOOK_ALLOW_PRIVATE_TARGETS.
 """
 import json
 import time
+from dataclasses import dataclass
 from datetime import timedelta
 from urllib.parse import urlsplit
 
@@ -16,9 +18,10 @@ from audit.documents import event_document
 from audit.models import AuditEvent
 
 from .models import DeliveryStatus, WebhookDelivery
+from .notifications import delivery_abandoned
 from .services import log_system_event
 from .signing import signed_headers
-from .targets import UnsafeTarget, check_url, guarded_session
+from .targets import UnsafeTarget, check_url, guarded_session, total_deadline
 
 DEFAULT_RETRY_DELAYS = (10, 30, 120, 600, 3600, 6 * 3600)
 DEFAULT_TIMEOUT_SECONDS = 5
@@ -26,6 +29,19 @@ DEFAULT_TIMEOUT_SECONDS = 5
 EARLY_TOLERANCE = timedelta(seconds=2)
 USER_AGENT = "Trailproof-Webhooks/1"
 ENDPOINT_BATCH = 100
+EXCERPT_BYTES = 300
+
+
+@dataclass(frozen=True)
+class Outcome:
+    status_code: int | None = None
+    error: str | None = None
+    excerpt: str = ""
+    latency_ms: int | None = None
+
+    @property
+    def succeeded(self) -> bool:
+        return self.status_code is not None and 200 <= self.status_code < 300
 
 
 def retry_delays() -> tuple[float, ...]:
@@ -67,9 +83,8 @@ def attempt_delivery(*, delivery_id) -> float | None:
         return None
     body = delivery_body(delivery)
     if body is None:
-        return _settle(delivery, status_code=None, error="the event is no longer stored", final=True)
-    status_code, error = _post(delivery, body)
-    return _settle(delivery, status_code=status_code, error=error)
+        return _settle(delivery, Outcome(error="the event is no longer stored"), final=True)
+    return _settle(delivery, _post(delivery, body))
 
 
 def _claim(delivery_id) -> WebhookDelivery | None:
@@ -97,24 +112,36 @@ def _encode(message: dict) -> bytes:
     return json.dumps(message, separators=(",", ":"), ensure_ascii=False).encode()
 
 
-def _post(delivery: WebhookDelivery, body: bytes) -> tuple[int | None, str | None]:
+def _post(delivery: WebhookDelivery, body: bytes) -> Outcome:
     endpoint = delivery.endpoint
     headers = {"content-type": "application/json", "user-agent": USER_AGENT,
                **signed_headers(endpoint.secret, delivery.webhook_id, int(time.time()), body)}
-    try:
-        check_url(endpoint.url)
-        with guarded_session() as session, session.post(endpoint.url, data=body, headers=headers, stream=True,
-                                                        timeout=_timeout(), allow_redirects=False) as response:
-            return response.status_code, None
-    except UnsafeTarget as refused:
-        return None, f"refused: {refused}"
-    except requests.RequestException as failure:
-        return None, _describe(failure)
+    started = time.monotonic()
+    with total_deadline(_timeout()) as deadline:
+        try:
+            check_url(endpoint.url, resolve=False)
+            with guarded_session() as session, session.post(
+                    endpoint.url, data=body, headers=headers, stream=True, timeout=_timeout(),
+                    allow_redirects=False) as response:
+                excerpt = response.raw.read(EXCERPT_BYTES, decode_content=False) if not response.ok else b""
+                return Outcome(status_code=response.status_code, excerpt=excerpt.decode(errors="replace"),
+                               latency_ms=_since(started))
+        except UnsafeTarget as refused:
+            return Outcome(error=f"refused: {refused}", latency_ms=_since(started))
+        except (requests.RequestException, OSError) as failure:
+            error = f"timed out: over the {_timeout():g} s deadline" if deadline.expired else _describe(failure)
+            return Outcome(error=error, latency_ms=_since(started))
 
 
-def _describe(failure: requests.RequestException) -> str:
+def _since(started: float) -> int:
+    return round((time.monotonic() - started) * 1000)
+
+
+def _describe(failure: Exception) -> str:
     if isinstance(failure, requests.Timeout):
         return f"timed out after {_timeout():g} s"
+    if not isinstance(failure, requests.RequestException):
+        return f"{type(failure).__name__}: {failure}"[:300]
     reason = failure.args[0] if failure.args else failure
     reason = getattr(reason, "reason", reason)
     text = str(reason)
@@ -124,12 +151,11 @@ def _describe(failure: requests.RequestException) -> str:
     return f"{kind}: {text}"[:300]
 
 
-def _settle(delivery: WebhookDelivery, *, status_code: int | None, error: str | None,
-            final: bool = False) -> float | None:
+def _settle(delivery: WebhookDelivery, outcome: Outcome, *, final: bool = False) -> float | None:
     now = timezone.now()
     delivery.attempts += 1
-    delivery.last_status_code, delivery.last_error = status_code, (error or "")[:500]
-    if status_code is not None and 200 <= status_code < 300:
+    delivery.last_status_code, delivery.last_error = outcome.status_code, (outcome.error or "")[:500]
+    if outcome.succeeded:
         delivery.status, delivery.finished_at = DeliveryStatus.SUCCEEDED, now
         _store(delivery)
         return None
@@ -141,9 +167,10 @@ def _settle(delivery: WebhookDelivery, *, status_code: int | None, error: str | 
         delivery.next_attempt_at = now + timedelta(seconds=delay)
     if not _store(delivery):
         delay = None  # the webhook was deleted during the attempt: nothing is left to retry
-    _log_failure(delivery, status_code, error, None if delay is None else delivery.next_attempt_at)
+    _log_failure(delivery, outcome, None if delay is None else delivery.next_attempt_at)
     if delivery.status == DeliveryStatus.ABANDONED:
         _log_abandoned(delivery)
+        delivery_abandoned.send(sender=WebhookDelivery, delivery=delivery)
     return delay
 
 
@@ -160,15 +187,16 @@ def _details(delivery: WebhookDelivery) -> dict:
             "type": delivery.message_type}
 
 
-def _log_failure(delivery, status_code, error, next_retry_at) -> None:
+def _log_failure(delivery, outcome: Outcome, next_retry_at) -> None:
     host = urlsplit(delivery.endpoint.url).hostname
-    problem = f"HTTP {status_code}" if status_code is not None else error
+    problem = f"HTTP {outcome.status_code}" if outcome.status_code is not None else outcome.error
     retry = f"; retrying at {next_retry_at:%Y-%m-%d %H:%M:%S} UTC" if next_retry_at else "; no retries left"
-    outcome = {"status_code": status_code} if status_code is not None else {"error": error}
+    result = ({"status_code": outcome.status_code, "response_excerpt": outcome.excerpt}
+              if outcome.status_code is not None else {"error": outcome.error})
     log_system_event(
         organization_id=delivery.organization_id, kind="webhook.failed", severity="warning",
         message=f"Webhook delivery to {host} failed on attempt {delivery.attempts}: {problem}{retry}",
-        details={**_details(delivery), **outcome,
+        details={**_details(delivery), **result, "latency_ms": outcome.latency_ms,
                  "next_retry_at": next_retry_at.isoformat().replace("+00:00", "Z") if next_retry_at else None})
 
 

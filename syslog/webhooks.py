@@ -13,7 +13,8 @@ from .models import WebhookEndpoint
 from .signing import new_secret
 from .targets import check_url
 
-MAX_ENDPOINTS_PER_ORGANIZATION = 50
+# Bounded so one tenant cannot make every recorded event fan out without limit (documented in the README).
+MAX_ENDPOINTS_PER_ORGANIZATION = 20
 EDITABLE_FIELDS = ("url", "actions", "description")
 
 
