@@ -1,4 +1,6 @@
 """Trailproof settings, read from the environment (see README, "Settings")."""
+import base64
+import hashlib
 from pathlib import Path
 
 import dj_database_url
@@ -143,6 +145,15 @@ CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", 
           if _CACHE_URL else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 WEBHOOK_ALLOW_PRIVATE_TARGETS = env_bool("WEBHOOK_ALLOW_PRIVATE_TARGETS", False)
+
+# Secrets at rest (webhook signing secrets, SMTP passwords): Fernet keys, the first encrypts, all decrypt.
+FIELD_ENCRYPTION_KEYS = env_list("FIELD_ENCRYPTION_KEYS", [])
+if not FIELD_ENCRYPTION_KEYS:
+    if not (DEBUG or env_bool("TRAILPROOF_TESTING", False)):
+        raise ImproperlyConfigured("FIELD_ENCRYPTION_KEYS must be set when DEBUG is off "
+                                   "(generate one with: python -c 'from cryptography.fernet import Fernet; "
+                                   "print(Fernet.generate_key().decode())').")
+    FIELD_ENCRYPTION_KEYS = [base64.urlsafe_b64encode(hashlib.sha256(SECRET_KEY.encode()).digest()).decode()]
 
 # The organization's automation actor is named per deployment.
 TRAILPROOF_BOT_NAME = env_str("TRAILPROOF_BOT_NAME", "Automation Bot")
