@@ -128,7 +128,12 @@ SESSION_COOKIE_HTTPONLY = True
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
 
-globals().update(email_settings_from_url(env_str("EMAIL_URL", "console:")))
+_EMAIL = email_settings_from_url(env_str("EMAIL_URL", "console:"), mailgun_api_url=env_str("MAILGUN_API_URL"))
+globals().update(_EMAIL)
+# What EMAIL_URL chose does the sending, in the `syslog.send_email` task; the application's own EMAIL_BACKEND
+# only queues that task, so no request ever waits on a mail server.
+EMAIL_DELIVERY_BACKEND = _EMAIL["EMAIL_BACKEND"]
+EMAIL_BACKEND = "syslog.email_backend.QueuedEmailBackend"
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Trailproof <no-reply@trailproof.local>")
 
 CELERY_BROKER_URL = env_str("CELERY_BROKER_URL") or None

@@ -1,14 +1,16 @@
-"""Reacts to the rest of the product: deliveries for recorded events, cleanup when an organization goes."""
+"""Reacts to the rest of the product: deliveries and alerts for recorded events, cleanup when an organization goes."""
 from functools import partial
 
 from django.db import transaction
 from django.db.models.signals import post_delete
 from django.dispatch import receiver
 
-from audit.events import events_chained
+from audit.events import chain_verified, events_chained
 from audit.models import Organization
 
-from . import outbox
+from . import alert_mail, outbox
+from .models import WebhookDelivery
+from .notifications import delivery_abandoned
 from .services import delete_organization_logs
 
 
@@ -22,3 +24,17 @@ def delete_logs_with_organization(sender, instance, using, **kwargs):
 def owe_deliveries(sender, organization, events, **kwargs):
     """Inside the recording transaction: the outbox item commits or rolls back with the events."""
     outbox.add_events(organization_id=organization.pk, event_ids=[event.pk for event in events])
+    locked = [event for event in events if event.action == "auth.locked_out"]
+    if locked:
+        alert_mail.lockout_alert(organization, locked)
+
+
+@receiver(delivery_abandoned, sender=WebhookDelivery)
+def alert_abandoned_delivery(sender, delivery, **kwargs):
+    alert_mail.abandoned_webhook_alert(delivery)
+
+
+@receiver(chain_verified)
+def alert_broken_chain(sender, organization, report, **kwargs):
+    if not report.ok:
+        alert_mail.broken_chain_alert(report)

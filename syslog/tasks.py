@@ -73,11 +73,15 @@ def enqueue_delivery(delivery_id, *, countdown: float | None = None) -> None:
         logger.exception("Could not queue webhook delivery %s; the sweep will retry it", delivery_id)
 
 
-@shared_task(name="syslog.send_email", ignore_result=True)
-def send_email(organization_id: int, to: list[str], subject: str, body: str, attempt: int = 1) -> None:
-    """Queue with `send_email.delay(...)` after the transaction that decided to send has committed."""
-    eager = send_email.app.conf.task_always_eager
+@shared_task(bind=True, name="syslog.send_email", ignore_result=True, max_retries=None)
+def send_email(self, organization_id: int, to: list[str], subject: str, body: str, attempt: int = 1) -> None:
+    """Queue with `send_email.delay(...)` after the transaction that decided to send has committed.
+
+    A refused attempt is retried by Celery (`self.retry`) after EMAIL_RETRY_DELAYS; `mail.send_email` logs
+    each failure and says when it gives up. Without a broker there is no later run, so no retry either.
+    """
+    eager = self.app.conf.task_always_eager
     retry_in = mail.send_email(organization_id=organization_id, to=to, subject=subject, body=body,
-                               attempt=attempt, can_retry=not eager)
+                               attempt=attempt + self.request.retries, can_retry=not eager)
     if retry_in is not None:
-        send_email.apply_async((organization_id, to, subject, body, attempt + 1), countdown=retry_in)
+        raise self.retry(countdown=retry_in)
