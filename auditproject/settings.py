@@ -48,6 +48,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "audit.middleware.CurrentOrganizationMiddleware",
+    "syslog.middleware.FaultMiddleware",
 ]
 
 ROOT_URLCONF = "auditproject.urls"

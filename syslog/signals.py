@@ -1,6 +1,7 @@
 """Reacts to the rest of the product: deliveries and alerts for recorded events, cleanup when an organization goes."""
 from functools import partial
 
+from celery.signals import task_failure
 from django.db import transaction
 from django.db.models.signals import post_delete
 from django.dispatch import receiver
@@ -9,6 +10,7 @@ from audit.events import chain_verified, events_chained
 from audit.models import Organization
 
 from . import alert_mail, outbox
+from .faults import log_fault
 from .models import WebhookDelivery
 from .notifications import delivery_abandoned
 from .services import delete_organization_logs
@@ -38,3 +40,11 @@ def alert_abandoned_delivery(sender, delivery, **kwargs):
 def alert_broken_chain(sender, organization, report, **kwargs):
     if not report.ok:
         alert_mail.broken_chain_alert(report)
+
+
+@task_failure.connect
+def log_task_fault(sender=None, task_id=None, exception=None, args=None, kwargs=None, **extra):
+    """The task's id is the correlation id: the worker's own log line names the same one."""
+    organization_id = (kwargs or {}).get("organization_id")
+    log_fault(exception=exception, where=f"task {getattr(sender, 'name', sender)}", correlation_id=task_id,
+              organization_id=organization_id if isinstance(organization_id, int) else None)
