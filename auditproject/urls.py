@@ -22,6 +22,7 @@ urlpatterns = [
     path("accounts/", include(account_patterns)),
     path("audit/", include("audit.urls")),
     path("settings/", include("audit.urls_settings")),
+    path("system/", include("syslog.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include("audit.api.urls")),
     path("api/v1/", include("syslog.api.urls")),
