@@ -9,7 +9,7 @@ from django.dispatch import receiver
 from audit.events import chain_verified, events_chained
 from audit.models import Organization
 
-from . import alert_mail, outbox
+from . import alert_mail, outbox, security_log
 from .faults import log_fault
 from .models import WebhookDelivery
 from .notifications import delivery_abandoned
@@ -26,6 +26,7 @@ def delete_logs_with_organization(sender, instance, using, **kwargs):
 def owe_deliveries(sender, organization, events, **kwargs):
     """Inside the recording transaction: the outbox item commits or rolls back with the events."""
     outbox.add_events(organization_id=organization.pk, event_ids=[event.pk for event in events])
+    security_log.log_security_operations(organization, events)
     locked = [event for event in events if event.action == "auth.locked_out"]
     if locked:
         alert_mail.lockout_alert(organization, locked)

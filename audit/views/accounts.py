@@ -15,14 +15,6 @@ def _record_for_user(user, action, request, **fields):
         record_action(membership.organization, action, acting, **fields)
 
 
-def _log_password_reset(user, kind, message):
-    from syslog.services import log_system_event
-
-    for membership in user.memberships.all():
-        log_system_event(organization_id=membership.organization_id, kind=kind, severity="info",
-                         message=message, details={"user": f"user:{user.pk}"})
-
-
 class LoginView(auth_views.LoginView):
     template_name = "registration/login.html"
     redirect_authenticated_user = True
@@ -44,7 +36,6 @@ class PasswordResetView(auth_views.PasswordResetView):
         email = form.cleaned_data["email"]
         for user in get_user_model().objects.filter(email__iexact=email, is_active=True):
             _record_for_user(user, "auth.password_reset_requested", self.request)
-            _log_password_reset(user, "password_reset.requested", f"Password reset requested for {user}")
         return super().form_valid(form)
 
 
@@ -55,7 +46,6 @@ class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
         response = super().form_valid(form)
         user = form.user
         _record_for_user(user, "auth.password_reset_completed", self.request)
-        _log_password_reset(user, "password_reset.completed", f"Password reset completed for {user}")
         return response
 
 
