@@ -12,6 +12,8 @@ app.conf.beat_schedule = {
     "verify-audit-chains-nightly": {"task": "audit.tasks.verify_all_chains", "schedule": 24 * 3600},
     "forget-idempotency-keys": {"task": "audit.tasks.forget_idempotency_keys", "schedule": 3600},
     "summarize-trail-reads": {"task": "audit.tasks.summarize_trail_reads", "schedule": 15 * 60},
-    # Retries without a broker's countdown, and deliveries whose queue message was lost.
+    # Drains the delivery outbox, then sends due retries and deliveries whose queue message was lost.
     "deliver-due-webhooks": {"task": "syslog.deliver_due_webhooks", "schedule": 60},
+    "drain-webhook-outbox": {"task": "syslog.drain_outbox", "schedule": 15},
+    "purge-expired-system-logs": {"task": "syslog.purge_expired_system_logs", "schedule": 24 * 3600},
 }

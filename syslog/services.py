@@ -3,7 +3,7 @@ import logging
 
 from django.db import transaction
 
-from .models import SystemLogEntry, WebhookDelivery, WebhookEndpoint
+from .models import SystemLogEntry
 
 logger = logging.getLogger("trailproof.syslog")
 
@@ -16,12 +16,3 @@ def log_system_event(*, organization_id: int, kind: str, severity: str, message:
     with transaction.atomic(using="syslog"):
         return SystemLogEntry.objects.create(organization_id=organization_id, kind=kind, severity=severity,
                                              message=message[:500], details=details or {})
-
-
-def delete_organization_logs(organization_id: int) -> int:
-    """Everything the system log store keeps for an organization: entries, webhooks and their deliveries."""
-    with transaction.atomic(using="syslog"):
-        WebhookDelivery.objects.filter(organization_id=organization_id).delete()
-        WebhookEndpoint.objects.filter(organization_id=organization_id).delete()
-        deleted, _ = SystemLogEntry.objects.filter(organization_id=organization_id).delete()
-    return deleted

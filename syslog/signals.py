@@ -13,13 +13,16 @@ from . import alert_mail, outbox, security_log
 from .faults import log_fault
 from .models import WebhookDelivery
 from .notifications import delivery_abandoned
-from .services import delete_organization_logs
+from .retention import forget_outbox_of
+from .tasks import queue_organization_cleanup
 
 
 @receiver(post_delete, sender=Organization)
 def delete_logs_with_organization(sender, instance, using, **kwargs):
     # After the deletion commits: the system log store is another database and would not roll back with it.
-    transaction.on_commit(partial(delete_organization_logs, instance.pk), using=using)
+    # A task, batched; if it never runs, the nightly purge removes the orphaned rows.
+    forget_outbox_of(instance.pk)
+    transaction.on_commit(partial(queue_organization_cleanup, instance.pk), using=using)
 
 
 @receiver(events_chained)

@@ -7,7 +7,7 @@ import logging
 
 from celery import shared_task
 
-from . import delivery, mail, outbox
+from . import delivery, mail, outbox, retention
 
 logger = logging.getLogger("trailproof.syslog")
 
@@ -85,3 +85,23 @@ def send_email(self, organization_id: int, to: list[str], subject: str, body: st
                                attempt=attempt + self.request.retries, can_retry=not eager)
     if retry_in is not None:
         raise self.retry(countdown=retry_in)
+
+
+def queue_organization_cleanup(organization_id: int) -> None:
+    """Never raises: without the message, the nightly purge finds the orphaned rows and deletes them."""
+    try:
+        delete_organization_logs.delay(organization_id)
+    except Exception:
+        logger.exception("Could not queue deleting the system log of organization %s; the purge will",
+                         organization_id)
+
+
+@shared_task(name="syslog.delete_organization_logs", ignore_result=True)
+def delete_organization_logs(organization_id: int) -> int:
+    return retention.delete_organization_logs(organization_id)
+
+
+@shared_task(name="syslog.purge_expired_system_logs", ignore_result=True)
+def purge_expired_system_logs() -> int:
+    """Nightly: entries past each organization's retention, and rows of deleted organizations."""
+    return retention.purge_expired()
