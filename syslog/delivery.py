@@ -145,8 +145,9 @@ def _describe(failure: Exception) -> str:
     reason = failure.args[0] if failure.args else failure
     reason = getattr(reason, "reason", reason)
     text = str(reason)
-    if "object at 0x" in text:  # urllib3 prefixes the connection object's repr
-        text = text.split(": ", 1)[-1]
+    if "Connection(host=" in text or "object at 0x" in text:  # urllib3 prefixes the connection's repr
+        text = text.split("): ", 1)[-1] if "): " in text else text.split(": ", 1)[-1]
+    text = text.removeprefix("Failed to establish a new connection: ")
     kind = "could not connect" if isinstance(failure, requests.ConnectionError) else type(failure).__name__
     return f"{kind}: {text}"[:300]
 

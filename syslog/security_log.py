@@ -18,8 +18,8 @@ def log_security_operations(organization, events) -> None:
     for event in events:
         entry = _entry_for(event)
         if entry is not None:
-            transaction.on_commit(partial(log_system_event, organization_id=organization.pk, **entry),
-                                  using="default")
+            transaction.on_commit(partial(log_system_event, organization_id=organization.pk,
+                                          occurred_at=event.occurred_at, **entry), using="default")
 
 
 def _entry_for(event) -> dict | None:

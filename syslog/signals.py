@@ -1,10 +1,12 @@
 """Reacts to the rest of the product: deliveries and alerts for recorded events, cleanup when an organization goes."""
+from datetime import timedelta
 from functools import partial
 
 from celery.signals import task_failure
 from django.db import transaction
 from django.db.models.signals import post_delete
 from django.dispatch import receiver
+from django.utils import timezone
 
 from audit.events import chain_verified, events_chained
 from audit.models import Organization
@@ -15,6 +17,8 @@ from .models import WebhookDelivery
 from .notifications import delivery_abandoned
 from .retention import forget_outbox_of
 from .tasks import queue_organization_cleanup
+
+ALERT_WINDOW = timedelta(hours=1)
 
 
 @receiver(post_delete, sender=Organization)
@@ -30,7 +34,9 @@ def owe_deliveries(sender, organization, events, **kwargs):
     """Inside the recording transaction: the outbox item commits or rolls back with the events."""
     outbox.add_events(organization_id=organization.pk, event_ids=[event.pk for event in events])
     security_log.log_security_operations(organization, events)
-    locked = [event for event in events if event.action == "auth.locked_out"]
+    # Alerts are about now: a lockout imported with old history (the demo's, say) mails nobody.
+    recent = timezone.now() - ALERT_WINDOW
+    locked = [event for event in events if event.action == "auth.locked_out" and event.occurred_at >= recent]
     if locked:
         alert_mail.lockout_alert(organization, locked)
 
