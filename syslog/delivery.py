@@ -90,7 +90,8 @@ def attempt_delivery(*, delivery_id) -> float | None:
 def _claim(delivery_id) -> WebhookDelivery | None:
     """Takes the attempt for this caller alone (a retry message and the sweep may both ask for it)."""
     now = timezone.now()
-    lease = now + timedelta(seconds=2 * _timeout() + 30)
+    # Held for one attempt; if the worker dies mid-attempt, the sweep finds the delivery due again after this.
+    lease = now + timedelta(seconds=getattr(settings, "WEBHOOK_CLAIM_SECONDS", _timeout() + 30))
     claimed = WebhookDelivery.objects.filter(
         pk=delivery_id, status=DeliveryStatus.PENDING, next_attempt_at__lte=now + EARLY_TOLERANCE,
     ).update(next_attempt_at=lease)
