@@ -12,6 +12,7 @@ from urllib.parse import urlsplit
 
 import requests
 from django.conf import settings
+from django.db import transaction
 from django.utils import timezone
 
 from audit.documents import event_document
@@ -65,15 +66,18 @@ def endpoints_with_due_deliveries(*, now=None) -> list:
 
 
 def deliver_due_for_endpoint(*, endpoint_id, on_retry=None, limit: int = ENDPOINT_BATCH) -> tuple[int, bool]:
-    """Attempts the endpoint's due deliveries in the order of their events; returns (attempted, more due)."""
-    due = list(WebhookDelivery.objects.filter(endpoint_id=endpoint_id, status=DeliveryStatus.PENDING,
-                                              next_attempt_at__lte=timezone.now())
-               .order_by("event_id", "created_at").values_list("id", flat=True)[:limit + 1])
-    for delivery_id in due[:limit]:
-        retry_in = attempt_delivery(delivery_id=delivery_id)
+    """Attempts the endpoint's due deliveries in the order of their events; returns (attempted, more due).
+
+    The batch is claimed in one statement and its events read in one query; each attempt is still settled
+    on its own, so a worker that dies mid-batch leaves only unsent deliveries pending.
+    """
+    claimed, more = _claim_batch(endpoint_id, limit)
+    events = _events_for(claimed)
+    for delivery in claimed:
+        retry_in = _attempt(delivery, events)
         if retry_in is not None and on_retry is not None:
-            on_retry(delivery_id, countdown=retry_in)
-    return min(len(due), limit), len(due) > limit
+            on_retry(delivery.pk, countdown=retry_in)
+    return len(claimed), more
 
 
 def attempt_delivery(*, delivery_id) -> float | None:
@@ -81,31 +85,59 @@ def attempt_delivery(*, delivery_id) -> float | None:
     delivery = _claim(delivery_id)
     if delivery is None:
         return None
-    body = delivery_body(delivery)
+    return _attempt(delivery, _events_for([delivery]))
+
+
+def _attempt(delivery: WebhookDelivery, events: dict) -> float | None:
+    body = delivery_body(delivery, events)
     if body is None:
         return _settle(delivery, Outcome(error="the event is no longer stored"), final=True)
     return _settle(delivery, _post(delivery, body))
 
 
+def _lease_seconds(attempts: int = 1) -> float:
+    """How long claimed deliveries are held; if the worker dies, the sweep finds them due again after this."""
+    return getattr(settings, "WEBHOOK_CLAIM_SECONDS", _timeout() + 30) + (attempts - 1) * _timeout()
+
+
 def _claim(delivery_id) -> WebhookDelivery | None:
     """Takes the attempt for this caller alone (a retry message and the sweep may both ask for it)."""
     now = timezone.now()
-    # Held for one attempt; if the worker dies mid-attempt, the sweep finds the delivery due again after this.
-    lease = now + timedelta(seconds=getattr(settings, "WEBHOOK_CLAIM_SECONDS", _timeout() + 30))
     claimed = WebhookDelivery.objects.filter(
         pk=delivery_id, status=DeliveryStatus.PENDING, next_attempt_at__lte=now + EARLY_TOLERANCE,
-    ).update(next_attempt_at=lease)
+    ).update(next_attempt_at=now + timedelta(seconds=_lease_seconds()))
     if not claimed:
         return None
     return WebhookDelivery.objects.select_related("endpoint").get(pk=delivery_id)
 
 
-def delivery_body(delivery: WebhookDelivery) -> bytes | None:
+def _claim_batch(endpoint_id, limit: int) -> tuple[list[WebhookDelivery], bool]:
+    now = timezone.now()
+    due = WebhookDelivery.objects.filter(endpoint_id=endpoint_id, status=DeliveryStatus.PENDING,
+                                         next_attempt_at__lte=now + EARLY_TOLERANCE)
+    with transaction.atomic(using="syslog"):
+        ids = list(due.select_for_update(skip_locked=True).order_by("event_id", "created_at")
+                   .values_list("id", flat=True)[:limit + 1])
+        batch = ids[:limit]
+        WebhookDelivery.objects.filter(pk__in=batch).update(
+            next_attempt_at=now + timedelta(seconds=_lease_seconds(len(batch))))
+    rows = WebhookDelivery.objects.select_related("endpoint").filter(pk__in=batch)
+    return sorted(rows, key=lambda row: (row.event_id or 0, row.created_at)), len(ids) > limit
+
+
+def _events_for(deliveries: list[WebhookDelivery]) -> dict:
+    wanted = {(d.organization_id, d.event_id) for d in deliveries if d.event_id is not None}
+    if not wanted:
+        return {}
+    events = AuditEvent.objects.select_related("organization", "actor").filter(pk__in=[pk for _, pk in wanted])
+    return {event.pk: event for event in events if (event.organization_id, event.pk) in wanted}
+
+
+def delivery_body(delivery: WebhookDelivery, events: dict | None = None) -> bytes | None:
     """The signed message: the stored audit event, or the notice; None when the event is gone."""
     if delivery.event_id is None:
         return _encode({"type": delivery.notice_type, "data": delivery.payload})
-    event = (AuditEvent.objects.select_related("organization", "actor")
-             .filter(pk=delivery.event_id, organization_id=delivery.organization_id).first())
+    event = (events if events is not None else _events_for([delivery])).get(delivery.event_id)
     return None if event is None else _encode({"type": "audit.event", "data": event_document(event)})
 
 
