@@ -5,10 +5,13 @@ never carry secrets, payloads or other people's addresses.
 """
 from urllib.parse import urlsplit
 
+from django.core.cache import cache
 from django.db import transaction
 
 from .selectors import admin_emails
 from .tasks import send_email
+
+ABANDONED_ALERT_EVERY = 3600  # seconds
 
 
 def queue_to_admins(organization_id: int, subject: str, body: str) -> int:
@@ -31,12 +34,16 @@ def lockout_alert(organization, events) -> None:
 
 
 def abandoned_webhook_alert(delivery) -> None:
+    """At most one email per webhook per ABANDONED_ALERT_EVERY: a receiver down for a day abandons many."""
+    if not cache.add(f"syslog:abandoned-alert:{delivery.endpoint_id}", True, timeout=ABANDONED_ALERT_EVERY):
+        return
     host = urlsplit(delivery.endpoint.url).hostname
     queue_to_admins(delivery.organization_id, f"[Trailproof] Webhook deliveries to {host} were abandoned",
                     f"A delivery to {delivery.endpoint.url} failed {delivery.attempts} times and was abandoned "
                     f"(last result: {delivery.last_status_code or delivery.last_error}).\n\n"
                     f"Open the System log page in Trailproof to see each attempt and to re-send it once the "
-                    f"receiver works again.")
+                    f"receiver works again. (Further abandoned deliveries to this webhook within the hour are "
+                    f"in the system log without another email.)")
 
 
 def broken_chain_alert(report) -> None:

@@ -126,6 +126,13 @@ def test_an_abandoned_webhook_alerts_the_admins(org, org_admin, smtp_server, pri
     assert b"were abandoned" in alert
     assert entries(org, "webhook.abandoned")
 
+    record_event(organization=org, event=event_payload(), recorded_via="tests")
+    drain_outbox()
+    with django_capture_on_commit_callbacks(using="default", execute=True):
+        attempt_delivery(delivery_id=WebhookDelivery.objects.get(attempts=0).pk)
+    assert len(entries(org, "webhook.abandoned")) == 2
+    assert len(admin_inbox(smtp_server, org_admin)) == 1  # one email an hour per webhook, not one per event
+
 
 def test_a_broken_chain_alerts_the_admins(org, org_admin, smtp_server, django_capture_on_commit_callbacks):
     report = ChainReport(organization=org, status="broken", verified_through_seq=41, first_bad_seq=42,
