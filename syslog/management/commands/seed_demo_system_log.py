@@ -6,6 +6,7 @@ stood in for by a local server) refusing a message, and an application fault. Ru
 """
 import http.server
 import json
+import logging
 import socket
 import threading
 from contextlib import contextmanager
@@ -86,11 +87,15 @@ class Command(BaseCommand):
 
     @staticmethod
     def _fault(organization):
+        faults_logger = logging.getLogger("trailproof.faults")
+        was_disabled, faults_logger.disabled = faults_logger.disabled, True  # no traceback in the demo's console
         try:
             json.loads('{"export": "manifest", truncated')
         except ValueError as error:
             log_fault(exception=error, where="task audit.build_export_manifest", correlation_id=new_correlation_id(),
                       organization_id=organization.pk)
+        finally:
+            faults_logger.disabled = was_disabled
 
 
 def _closed_port() -> int:
