@@ -18,7 +18,7 @@ class Retention:
     """Retention classes; the number of days comes from the organization's policy."""
 
     AUDIT = "audit"            # the organization's audit retention (default 365 days)
-    SYSTEM_LOG = "system_log"  # kept until the organization is deleted
+    SYSTEM_LOG = "system_log"  # kept for the organization's system log retention (default 90 days)
 
     LABELS = {
         AUDIT: "the organization's audit retention",
@@ -145,6 +145,10 @@ _CATALOG = [
     _A("checkpoint.key_rotated", "configuration", "{actor} rotated the checkpoint signing key", ocsf_activity=3),
     _A("checkpoint.signed", "system", "A checkpoint of the trail was signed", store=Store.SYSLOG,
        retention=Retention.SYSTEM_LOG),
+    _A("app.fault", "system", "An unhandled error in a request or a background task (with its correlation id)",
+       store=Store.SYSLOG, retention=Retention.SYSTEM_LOG),
+    _A("webhook.resent", "configuration", "{actor} re-sent an abandoned webhook delivery {target}",
+       ocsf_activity=3),
 ]
 CATALOG: dict[str, ActionSpec] = {spec.action: spec for spec in _CATALOG}
 

@@ -42,6 +42,9 @@ def verify_on_request(request_id: int) -> str | None:
     """A person's "Verify now", run by the worker so the page never waits on a long chain."""
     check = run_requested_verification(request_id)
     return check.status if check else None
+
+
+@shared_task
 def sign_all_checkpoints() -> dict:
     """Every few minutes, also when nothing happened: a signed checkpoint per organization."""
     signed = {}

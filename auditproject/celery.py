@@ -12,11 +12,13 @@ app.conf.beat_schedule = {
     "verify-audit-chains-nightly": {"task": "audit.tasks.verify_all_chains", "schedule": 24 * 3600},
     "forget-idempotency-keys": {"task": "audit.tasks.forget_idempotency_keys", "schedule": 3600},
     "summarize-trail-reads": {"task": "audit.tasks.summarize_trail_reads", "schedule": 15 * 60},
-    # Retries without a broker's countdown, and deliveries whose queue message was lost.
+    # Drains the delivery outbox, then sends due retries and deliveries whose queue message was lost.
     "deliver-due-webhooks": {"task": "syslog.deliver_due_webhooks", "schedule": 60},
     # Every few minutes, also when nothing happened, so that silence is provable (contract §9).
     "sign-checkpoints": {"task": "audit.tasks.sign_all_checkpoints", "schedule": 5 * 60},
     # The nightly pass reads only what is new; once a week every event is read again.
     "verify-audit-chains-weekly-full": {"task": "audit.tasks.verify_all_chains", "schedule": 7 * 24 * 3600,
                                         "kwargs": {"full": True}},
+    "drain-webhook-outbox": {"task": "syslog.drain_outbox", "schedule": 15},
+    "purge-expired-system-logs": {"task": "syslog.purge_expired_system_logs", "schedule": 24 * 3600},
 }

@@ -1,4 +1,6 @@
 """Trailproof settings, read from the environment (see README, "Settings")."""
+import base64
+import hashlib
 from pathlib import Path
 
 import dj_database_url
@@ -44,6 +46,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "audit.middleware.CurrentOrganizationMiddleware",
+    "syslog.middleware.FaultMiddleware",
 ]
 
 ROOT_URLCONF = "auditproject.urls"
@@ -124,7 +127,12 @@ SESSION_COOKIE_HTTPONLY = True
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
 
-globals().update(email_settings_from_url(env_str("EMAIL_URL", "console:")))
+_EMAIL = email_settings_from_url(env_str("EMAIL_URL", "console:"), mailgun_api_url=env_str("MAILGUN_API_URL"))
+globals().update(_EMAIL)
+# What EMAIL_URL chose does the sending, in the `syslog.send_email` task; the application's own EMAIL_BACKEND
+# only queues that task, so no request ever waits on a mail server.
+EMAIL_DELIVERY_BACKEND = _EMAIL["EMAIL_BACKEND"]
+EMAIL_BACKEND = "syslog.email_backend.QueuedEmailBackend"
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Trailproof <no-reply@trailproof.local>")
 
 CELERY_BROKER_URL = env_str("CELERY_BROKER_URL") or None
@@ -141,6 +149,15 @@ CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", 
           if _CACHE_URL else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 WEBHOOK_ALLOW_PRIVATE_TARGETS = env_bool("WEBHOOK_ALLOW_PRIVATE_TARGETS", False)
+
+# Secrets at rest (webhook signing secrets, SMTP passwords): Fernet keys, the first encrypts, all decrypt.
+FIELD_ENCRYPTION_KEYS = env_list("FIELD_ENCRYPTION_KEYS", [])
+if not FIELD_ENCRYPTION_KEYS:
+    if not DEBUG:
+        raise ImproperlyConfigured("FIELD_ENCRYPTION_KEYS must be set when DEBUG is off "
+                                   "(generate one with: python -c 'from cryptography.fernet import Fernet; "
+                                   "print(Fernet.generate_key().decode())').")
+    FIELD_ENCRYPTION_KEYS = [base64.urlsafe_b64encode(hashlib.sha256(SECRET_KEY.encode()).digest()).decode()]
 
 # The organization's automation actor is named per deployment.
 TRAILPROOF_BOT_NAME = env_str("TRAILPROOF_BOT_NAME", "Automation Bot")

@@ -2,6 +2,7 @@
 import os
 
 os.environ.setdefault("SECRET_KEY", "test-secret-key-not-for-production")
+os.environ.setdefault("FIELD_ENCRYPTION_KEYS", "XlETcdVPmtdKYh7zMg_PArMhTq_Adx1kwSsr7EjJWe4=")  # a test-only Fernet key
 
 from .settings import *  # noqa: E402,F403
 

@@ -24,6 +24,7 @@ urlpatterns = [
     path("accounts/", include(account_patterns)),
     path("audit/", include("audit.urls")),
     path("settings/", include("audit.urls_settings")),
+    path("system/", include("syslog.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include("audit.api.urls")),
     path("api/v1/", include("syslog.api.urls")),
@@ -31,3 +32,5 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
     path(".well-known/trailproof-keys.json", public_keys, name="trailproof-keys"),
 ]
+
+handler500 = "syslog.middleware.server_error"

@@ -8,6 +8,8 @@ import uuid
 from django.db import models
 from django.utils import timezone
 
+from .crypto import EncryptedTextField
+
 
 class Severity(models.TextChoices):
     INFO = "info", "Info"
@@ -44,8 +46,8 @@ class WebhookEndpoint(models.Model):
     actions = models.JSONField(default=list, blank=True, help_text="Exact actions or prefixes like auth.*; "
                                                                     "empty means every action.")
     description = models.CharField(max_length=200, blank=True)
-    # Kept so deliveries can be signed; shown once at creation and never serialized or logged afterwards.
-    secret = models.CharField(max_length=120)
+    # Kept so deliveries can be signed; encrypted at rest, shown once at creation, never serialized or logged.
+    secret = EncryptedTextField()
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(default=timezone.now)
     created_via = models.CharField(max_length=200, blank=True)
@@ -130,3 +132,45 @@ class OutboxItem(models.Model):
 
     def __str__(self):
         return f"outbox {self.pk} (org {self.organization_id})"
+
+
+class OrganizationMailServer(models.Model):
+    """An organization's own SMTP server: its email goes there instead of the deployment's provider."""
+
+    organization_id = models.BigIntegerField(unique=True)
+    host = models.CharField(max_length=253)
+    port = models.PositiveIntegerField(default=587)
+    security = models.CharField(max_length=8, default="starttls",
+                                choices=[("starttls", "STARTTLS"), ("tls", "TLS from the start"),
+                                         ("none", "None (not recommended)")])
+    username = models.CharField(max_length=200, blank=True)
+    # Encrypted at rest; never shown again after saving, never logged.
+    password = EncryptedTextField(blank=True)
+    from_email = models.EmailField(blank=True, help_text="Sender address; empty uses the deployment's.")
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self):
+        return f"{self.host}:{self.port}"
+
+    def __repr__(self):
+        return f"<OrganizationMailServer org={self.organization_id} {self.host}:{self.port}>"
+
+
+class SystemLogPolicy(models.Model):
+    """How long an organization's system log entries are kept (bounded; 90 days when it set nothing)."""
+
+    DEFAULT_DAYS = 90
+    MIN_DAYS = 7
+    MAX_DAYS = 730
+
+    organization_id = models.BigIntegerField(unique=True)
+    retention_days = models.PositiveIntegerField(default=DEFAULT_DAYS)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name_plural = "system log policies"
+        constraints = [models.CheckConstraint(
+            condition=models.Q(retention_days__gte=7, retention_days__lte=730), name="syslog_retention_bounds")]
+
+    def __str__(self):
+        return f"org {self.organization_id}: {self.retention_days} days"

@@ -2,30 +2,19 @@
 import logging
 
 from django.db import transaction
+from django.utils import timezone
 
-from audit.behaviours import performs_retention
-from audit.catalog import Retention
-
-from .models import SystemLogEntry, WebhookDelivery, WebhookEndpoint
+from .models import SystemLogEntry
 
 logger = logging.getLogger("trailproof.syslog")
 
 
 def log_system_event(*, organization_id: int, kind: str, severity: str, message: str,
-                     details: dict | None = None) -> SystemLogEntry:
+                     details: dict | None = None, occurred_at=None) -> SystemLogEntry:
     """Writes in its own transaction on the syslog database, so it commits even if the caller's work rolls back."""
     logger.log(logging.WARNING if severity != "info" else logging.INFO, "org=%s %s: %s",
                organization_id, kind, message)
     with transaction.atomic(using="syslog"):
         return SystemLogEntry.objects.create(organization_id=organization_id, kind=kind, severity=severity,
-                                             message=message[:500], details=details or {})
-
-
-@performs_retention(Retention.SYSTEM_LOG, description="until the organization is deleted, then deleted with it")
-def delete_organization_logs(organization_id: int) -> int:
-    """Everything the system log store keeps for an organization: entries, webhooks and their deliveries."""
-    with transaction.atomic(using="syslog"):
-        WebhookDelivery.objects.filter(organization_id=organization_id).delete()
-        WebhookEndpoint.objects.filter(organization_id=organization_id).delete()
-        deleted, _ = SystemLogEntry.objects.filter(organization_id=organization_id).delete()
-    return deleted
+                                             message=message[:500], details=details or {},
+                                             occurred_at=occurred_at or timezone.now())

@@ -1,6 +1,15 @@
-"""Webhook targets: which URLs may be called, checked when saved and again on the connected address."""
+"""Webhook targets: which URLs may be called, checked when saved, and pinned when connecting.
+
+At connection time the host name is resolved once, every address it resolves to is checked, and the socket
+connects to that checked address (TLS still verifies the certificate against the host name), so a DNS answer
+that changes between the check and the connection (rebinding) cannot reach an internal address. Each attempt
+also runs under a total deadline (connect, request and response together): when it passes, the socket is
+shut down whatever the receiver is doing.
+"""
 import ipaddress
 import socket
+import threading
+from contextlib import contextmanager, suppress
 from urllib.parse import urlsplit
 
 import requests
@@ -55,6 +64,61 @@ def _addresses(host: str, *, resolve: bool) -> list[str]:
         return []
 
 
+def pinned_address(host: str) -> str:
+    """The address to connect to: resolved once and checked; refuses a name with any forbidden address."""
+    addresses = _addresses(host, resolve=True)
+    if not addresses:
+        raise UnsafeTarget(f"{host} does not resolve")
+    if not _private_allowed():
+        forbidden = [address for address in addresses if is_forbidden_address(address)]
+        if forbidden:
+            raise UnsafeTarget(f"the target resolved to a forbidden address ({forbidden[0]})")
+    return addresses[0]
+
+
+class Deadline:
+    """A total time limit for one attempt; sockets opened under it are shut down when it passes."""
+
+    def __init__(self, seconds: float):
+        self.seconds = seconds
+        self.expired = False
+        self._sockets: list = []
+        self._timer = threading.Timer(seconds, self._expire)
+        self._timer.daemon = True
+
+    def watch(self, sock) -> None:
+        self._sockets.append(sock)
+        if self.expired:
+            self._expire()
+
+    def _expire(self) -> None:
+        self.expired = True
+        for sock in self._sockets:
+            with suppress(OSError):
+                sock.shutdown(socket.SHUT_RDWR)
+
+
+_current = threading.local()
+
+
+@contextmanager
+def total_deadline(seconds: float):
+    deadline = Deadline(seconds)
+    _current.deadline = deadline
+    deadline._timer.start()
+    try:
+        yield deadline
+    finally:
+        deadline._timer.cancel()
+        _current.deadline = None
+
+
+def _watch(sock) -> None:
+    deadline = getattr(_current, "deadline", None)
+    if deadline is not None:
+        deadline.watch(sock)
+
+
 def _refuse_forbidden_peer(sock) -> None:
     # Checked on the socket actually connected, so DNS rebinding between check and connect cannot slip past.
     if _private_allowed():
@@ -65,18 +129,23 @@ def _refuse_forbidden_peer(sock) -> None:
         raise UnsafeTarget(f"the target resolved to a forbidden address ({peer})")
 
 
-class _GuardedHTTPConnection(HTTPConnection):
+class _PinnedConnectionMixin:
     def _new_conn(self):
+        # urllib3 connects to `_dns_host` but sends `host` in the Host header and uses it for TLS (SNI and
+        # certificate checks), so pinning the address here changes nothing else about the request.
+        self._dns_host = pinned_address(self.host)
         sock = super()._new_conn()
+        _watch(sock)
         _refuse_forbidden_peer(sock)
         return sock
 
 
-class _GuardedHTTPSConnection(HTTPSConnection):
-    def _new_conn(self):
-        sock = super()._new_conn()
-        _refuse_forbidden_peer(sock)
-        return sock
+class _GuardedHTTPConnection(_PinnedConnectionMixin, HTTPConnection):
+    pass
+
+
+class _GuardedHTTPSConnection(_PinnedConnectionMixin, HTTPSConnection):
+    pass
 
 
 class _GuardedHTTPPool(HTTPConnectionPool):

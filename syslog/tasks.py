@@ -7,7 +7,7 @@ import logging
 
 from celery import shared_task
 
-from . import delivery, mail, outbox
+from . import delivery, mail, outbox, retention
 
 logger = logging.getLogger("trailproof.syslog")
 
@@ -73,11 +73,35 @@ def enqueue_delivery(delivery_id, *, countdown: float | None = None) -> None:
         logger.exception("Could not queue webhook delivery %s; the sweep will retry it", delivery_id)
 
 
-@shared_task(name="syslog.send_email", ignore_result=True)
-def send_email(organization_id: int, to: list[str], subject: str, body: str, attempt: int = 1) -> None:
-    """Queue with `send_email.delay(...)` after the transaction that decided to send has committed."""
-    eager = send_email.app.conf.task_always_eager
+@shared_task(bind=True, name="syslog.send_email", ignore_result=True, max_retries=None)
+def send_email(self, organization_id: int, to: list[str], subject: str, body: str, attempt: int = 1) -> None:
+    """Queue with `send_email.delay(...)` after the transaction that decided to send has committed.
+
+    A refused attempt is retried by Celery (`self.retry`) after EMAIL_RETRY_DELAYS; `mail.send_email` logs
+    each failure and says when it gives up. Without a broker there is no later run, so no retry either.
+    """
+    eager = self.app.conf.task_always_eager
     retry_in = mail.send_email(organization_id=organization_id, to=to, subject=subject, body=body,
-                               attempt=attempt, can_retry=not eager)
+                               attempt=attempt + self.request.retries, can_retry=not eager)
     if retry_in is not None:
-        send_email.apply_async((organization_id, to, subject, body, attempt + 1), countdown=retry_in)
+        raise self.retry(countdown=retry_in)
+
+
+def queue_organization_cleanup(organization_id: int) -> None:
+    """Never raises: without the message, the nightly purge finds the orphaned rows and deletes them."""
+    try:
+        delete_organization_logs.delay(organization_id)
+    except Exception:
+        logger.exception("Could not queue deleting the system log of organization %s; the purge will",
+                         organization_id)
+
+
+@shared_task(name="syslog.delete_organization_logs", ignore_result=True)
+def delete_organization_logs(organization_id: int) -> int:
+    return retention.delete_organization_logs(organization_id)
+
+
+@shared_task(name="syslog.purge_expired_system_logs", ignore_result=True)
+def purge_expired_system_logs() -> int:
+    """Nightly: entries past each organization's retention, and rows of deleted organizations."""
+    return retention.purge_expired()

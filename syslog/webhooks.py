@@ -9,11 +9,12 @@ from django.utils import timezone
 from audit.acting import Acting
 from audit.services.recording import record_action
 
-from .models import WebhookEndpoint
+from .models import DeliveryStatus, WebhookDelivery, WebhookEndpoint
 from .signing import new_secret
 from .targets import check_url
 
-MAX_ENDPOINTS_PER_ORGANIZATION = 50
+# Bounded so one tenant cannot make every recorded event fan out without limit (documented in the README).
+MAX_ENDPOINTS_PER_ORGANIZATION = 20
 EDITABLE_FIELDS = ("url", "actions", "description")
 
 
@@ -69,3 +70,24 @@ def delete_webhook(*, endpoint: WebhookEndpoint, organization, acting: Acting) -
     with transaction.atomic(using="syslog"), transaction.atomic(using="default"):
         endpoint.delete()
         record_action(organization, "webhook.deleted", acting, targets=[target])
+
+
+class NotResendable(ValueError):
+    pass
+
+
+def resend_delivery(*, delivery: WebhookDelivery, organization, acting: Acting) -> WebhookDelivery:
+    """An abandoned delivery is owed again: same webhook-id, a fresh retry schedule; recorded in the trail."""
+    if delivery.status != DeliveryStatus.ABANDONED:
+        raise NotResendable("Only an abandoned delivery can be re-sent.")
+    with transaction.atomic(using="syslog"), transaction.atomic(using="default"):
+        reopened = WebhookDelivery.objects.filter(pk=delivery.pk, status=DeliveryStatus.ABANDONED).update(
+            status=DeliveryStatus.PENDING, next_attempt_at=timezone.now(), finished_at=None)
+        if not reopened:
+            raise NotResendable("This delivery was already re-sent.")
+        record_action(organization, "webhook.resent", acting, targets=[_target(delivery.endpoint)],
+                      metadata={"delivery": str(delivery.pk), "webhook_id": delivery.webhook_id,
+                                "event": delivery.event_id, "type": delivery.message_type,
+                                "previous_attempts": delivery.attempts})
+    delivery.refresh_from_db()
+    return delivery

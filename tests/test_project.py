@@ -28,9 +28,18 @@ def test_it_refuses_to_start_without_secret_key_when_debug_is_off():
     assert "SECRET_KEY must be set when DEBUG is off" in result.stderr
 
 
-def test_it_starts_with_a_secret_key():
-    result = _start_django(DEBUG="0", SECRET_KEY="a-real-secret")
+FERNET_KEY = "JyoN9Gq0H1X3v8m2m2Xo5pA2kqjJ8r3cV9m1QwLh0mE="
+
+
+def test_it_starts_with_a_secret_key_and_an_encryption_key():
+    result = _start_django(DEBUG="0", SECRET_KEY="a-real-secret", FIELD_ENCRYPTION_KEYS=FERNET_KEY)
     assert result.returncode == 0, result.stderr
+
+
+def test_it_refuses_to_start_without_an_encryption_key_when_debug_is_off():
+    result = _start_django(DEBUG="0", SECRET_KEY="a-real-secret", FIELD_ENCRYPTION_KEYS="")
+    assert result.returncode != 0
+    assert "FIELD_ENCRYPTION_KEYS must be set when DEBUG is off" in result.stderr
 
 
 def test_it_rejects_a_bad_boolean_setting():
@@ -63,7 +72,8 @@ def test_cache_url_shares_throttle_counters_through_redis():
     script = ("import django; django.setup(); from django.core.cache import cache; "
               "cache.set('trailproof-test-shared', 'seen', 30)")
     env = {k: v for k, v in os.environ.items() if k != "TRAILPROOF_TESTING"}
-    env.update(DJANGO_SETTINGS_MODULE="auditproject.settings", SECRET_KEY="x", CACHE_URL="redis://127.0.0.1:6379/3")
+    env.update(DJANGO_SETTINGS_MODULE="auditproject.settings", SECRET_KEY="x", CACHE_URL="redis://127.0.0.1:6379/3",
+               FIELD_ENCRYPTION_KEYS=FERNET_KEY)
     subprocess.run([sys.executable, "-c", script], cwd=ROOT, env=env, check=True, timeout=60)
     reader = ("import django; django.setup(); from django.core.cache import cache; "
               "print(cache.get('trailproof-test-shared'))")

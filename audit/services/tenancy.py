@@ -38,7 +38,6 @@ def add_member(*, organization: Organization, user, role: str, acting: Acting) -
     ensure_user_actor(organization, user)
     record_action(organization, "member.added", acting, targets=[user_target(user)],
                   changes={"role": {"before": None, "after": role}, **sync_admin_access(user)})
-    _note_admin_switch(organization, user, None, role, acting)
     return membership
 
 
@@ -60,7 +59,6 @@ def change_role(*, membership: Membership, role: str, acting: Acting) -> Members
     membership.save(update_fields=["role"])
     record_action(membership.organization, "member.role_changed", acting, targets=[user_target(membership.user)],
                   changes={"role": {"before": before, "after": role}, **sync_admin_access(membership.user)})
-    _note_admin_switch(membership.organization, membership.user, before, role, acting)
     return membership
 
 
@@ -101,13 +99,3 @@ def sync_admin_access(user) -> dict:
 def _check_role(role: str) -> None:
     if role not in Role.values:
         raise ValueError(f"Unknown role {role!r}; choose one of {', '.join(Role.values)}.")
-
-
-def _note_admin_switch(organization, user, before, after, acting) -> None:
-    if after == Role.ADMIN and before != Role.ADMIN:
-        from syslog.services import log_system_event
-
-        details = {"user": f"user:{user.pk}", "previous_role": before, "by": acting.actor.get("id")}
-        transaction.on_commit(lambda: log_system_event(
-            organization_id=organization.pk, kind="role.switched_to_admin", severity="warning",
-            message=f"{user.get_full_name()} switched to the admin role", details=details))

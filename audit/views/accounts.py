@@ -24,14 +24,6 @@ def _record_for_user(user, action, request, **fields):
         record_action(membership.organization, action, acting, **fields)
 
 
-def _log_password_reset(user, kind, message):
-    from syslog.services import log_system_event
-
-    for membership in user.memberships.all():
-        log_system_event(organization_id=membership.organization_id, kind=kind, severity="info",
-                         message=message, details={"user": f"user:{user.pk}"})
-
-
 def reset_allowed(request, email: str) -> bool:
     """Within the per-address and the per-account limit; a refusal is logged for operators, without the email."""
     limits = settings.TRAILPROOF_PASSWORD_RESET_LIMITS
@@ -71,7 +63,6 @@ class PasswordResetView(auth_views.PasswordResetView):
             return HttpResponseRedirect(self.get_success_url())
         for user in get_user_model().objects.filter(email__iexact=email, is_active=True):
             _record_for_user(user, "auth.password_reset_requested", self.request)
-            _log_password_reset(user, "password_reset.requested", f"Password reset requested for {user}")
         return super().form_valid(form)
 
 
@@ -81,9 +72,7 @@ class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
     def form_valid(self, form):
         with transaction.atomic():
             response = super().form_valid(form)
-            user = form.user
-            _record_for_user(user, "auth.password_reset_completed", self.request)
-        _log_password_reset(user, "password_reset.completed", f"Password reset completed for {user}")
+            _record_for_user(form.user, "auth.password_reset_completed", self.request)
         return response
 
 

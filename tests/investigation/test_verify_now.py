@@ -7,7 +7,8 @@ from django.utils import timezone
 
 from audit.models import AuditEvent, IntegrityCheck, VerificationRequest
 from auditproject.celery import app
-from tests.syslog.test_celery_worker import BROKER, celery_worker, worker_env  # noqa: F401 (fixtures)
+from tests.syslog.test_celery_worker import celery_worker, worker_env  # noqa: F401 (fixtures)
+from tests.syslog.workers import BROKER, key_prefix
 
 from .conftest import signed_in
 
@@ -37,12 +38,13 @@ def test_a_request_no_worker_finished_does_not_block_verification_forever(as_off
 @pytest.fixture
 def through_the_broker():
     """This process sends tasks to the test broker instead of running them in place."""
-    saved = app.conf.task_always_eager, app.conf.broker_url
+    saved = app.conf.task_always_eager, app.conf.broker_url, app.conf.broker_transport_options
     _fresh_connections()
     app.conf.task_always_eager, app.conf.broker_url = False, BROKER
+    app.conf.broker_transport_options = {"global_keyprefix": key_prefix()}
     yield
     _fresh_connections()
-    app.conf.task_always_eager, app.conf.broker_url = saved
+    app.conf.task_always_eager, app.conf.broker_url, app.conf.broker_transport_options = saved
 
 
 def _fresh_connections():

@@ -3,7 +3,6 @@ import base64
 import time
 
 import pytest
-from celery import Celery
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from standardwebhooks.webhooks import Webhook
 
@@ -13,7 +12,8 @@ from audit.offline import checkpoint_signed_bytes
 from syslog.models import SystemLogEntry
 from syslog.webhooks import create_webhook
 from tests.syslog.conftest import private_targets, receiver  # noqa: F401 (fixtures)
-from tests.syslog.test_celery_worker import BROKER, celery_worker, worker_env  # noqa: F401 (fixtures)
+from tests.syslog.test_celery_worker import celery_worker, worker_env  # noqa: F401 (fixtures)
+from tests.syslog.workers import BROKER, client_app
 
 pytestmark = [pytest.mark.postgres_only, pytest.mark.django_db(databases=["default", "syslog"], transaction=True)]
 
@@ -21,7 +21,7 @@ pytestmark = [pytest.mark.postgres_only, pytest.mark.django_db(databases=["defau
 def test_the_beat_task_signs_in_a_worker_and_the_copy_reaches_the_webhook(org, receiver, private_targets,  # noqa: F811
                                                                            celery_worker, worker_env):  # noqa: F811
     endpoint = create_webhook(organization=org, url=receiver.url, actions=[], acting=Acting.for_system("tests"))
-    Celery(broker=BROKER).send_task("audit.tasks.sign_all_checkpoints")
+    client_app(BROKER).send_task("audit.tasks.sign_all_checkpoints")
 
     payload = {}
     while payload.get("type") != "checkpoint.signed":  # audit events (the webhook's creation) may come first

@@ -1,5 +1,6 @@
 """Fixtures for the system log and webhook tests: keyed API clients and a real local webhook receiver."""
 import http.server
+import json
 import queue
 import socket
 import threading
@@ -9,6 +10,7 @@ from rest_framework.test import APIClient
 
 from audit.acting import Acting
 from audit.services.api_keys import create_api_key
+from auditproject.email import email_settings_from_url
 
 
 def make_key(organization, scopes, name="integration") -> str:
@@ -121,7 +123,7 @@ def smtp_server(settings):
     handler = SmtpHandler()
     controller = Controller(handler, hostname="127.0.0.1", port=free_port())
     controller.start()
-    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_BACKEND = settings.EMAIL_DELIVERY_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
     settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", controller.port
     settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
     settings.EMAIL_HOST_USER = settings.EMAIL_HOST_PASSWORD = ""
@@ -129,3 +131,45 @@ def smtp_server(settings):
     handler.port = controller.port
     yield handler
     controller.stop()
+
+
+class ProviderApi:
+    """A real HTTP server standing in for Mailgun's API: records each send and answers as scripted."""
+
+    def __init__(self):
+        self.requests: list[dict] = []
+        self.answers: list[tuple[int, dict]] = []
+        api = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_POST(self):
+                body = self.rfile.read(int(self.headers.get("content-length", 0)))
+                api.requests.append({"path": self.path, "body": body,
+                                     "headers": {k.lower(): v for k, v in self.headers.items()}})
+                status, answer = api.answers.pop(0) if api.answers else (
+                    200, {"id": "<20261130.1@mg.example.com>", "message": "Queued. Thank you."})
+                payload = json.dumps(answer).encode()
+                self.send_response(status)
+                self.send_header("content-type", "application/json")
+                self.send_header("content-length", str(len(payload)))
+                self.end_headers()
+                self.wfile.write(payload)
+
+            def log_message(self, *args):
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/v3"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+
+@pytest.fixture
+def mailgun(settings):
+    """Mailgun through django-anymail, its API answered by a local server (as anymail's own tests do)."""
+    api = ProviderApi()
+    config = email_settings_from_url("mailgun://key-test-123@mg.example.com", mailgun_api_url=api.url)
+    settings.EMAIL_DELIVERY_BACKEND = config["EMAIL_BACKEND"]
+    settings.ANYMAIL = config["ANYMAIL"]
+    yield api
+    api.server.shutdown()
+    api.server.server_close()

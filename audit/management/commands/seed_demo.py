@@ -4,6 +4,7 @@ from dataclasses import dataclass
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
 from django.core.exceptions import ImproperlyConfigured
+from django.core.management import call_command
 from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
@@ -60,6 +61,8 @@ class Command(BaseCommand):
             started = timezone.now()
             counts = self._seed(seed)
             self._sign_checkpoints(counts)
+            # By name, not by import: the system log is another app that audit does not depend on.
+            call_command("seed_demo_system_log", DEMO_SLUG, "--provider-org", SECOND_SLUG, stdout=self.stdout)
             seconds = (timezone.now() - started).total_seconds()
             self.stdout.write(self.style.SUCCESS(
                 f"Seeded {DEMO_NAME} ({counts[DEMO_SLUG]} events) and {SECOND_NAME} ({counts[SECOND_SLUG]} events) "
