@@ -21,7 +21,8 @@ class Acting:
 
     @classmethod
     def for_system(cls, component: str) -> "Acting":
-        return cls(actor={"kind": "system", "id": component}, recorded_via=f"system:{component}")
+        """Commands and jobs act as `system:<component>`, a namespace ingest refuses (audit.catalog)."""
+        return cls(actor={"kind": "system", "id": f"system:{component}"}, recorded_via=f"system:{component}")
 
 
 def user_actor(user) -> dict:

@@ -1,5 +1,5 @@
 """Reads of the audit store, always scoped to one organization: isolation is written here, once."""
-from django.db.models import Q, QuerySet
+from django.db.models import F, Q, QuerySet
 
 from .filters import EventFilter
 from .models import Actor, AuditEvent, IntegrityCheck, Membership, Organization, Role
@@ -31,6 +31,17 @@ def events_for(organization: Organization) -> QuerySet[AuditEvent]:
     # An event needs only the actor's id and personal data: its tallies are four conversions a row for nothing.
     return organization.audit_events.select_related("actor").defer(
         "actor__created_at", "actor__first_seen", "actor__last_seen", "actor__event_count", "actor__user")
+
+
+def application_records(organization: Organization, *actions: str) -> QuerySet[AuditEvent]:
+    """Events of these actions that the application recorded about itself (exports, purges, holds...).
+
+    The application always records as the actor that acts (a member `user:<pk>`, a key `api_key:<prefix>`, a
+    command `system:<name>`, or the bot from a job), so its records name their actor in `recorded_via`; an
+    ingested event is recorded via its key whatever actor it names, and ingest refuses the reserved actions.
+    """
+    return events_for(organization).filter(action__in=actions).filter(
+        Q(actor__external_id=F("recorded_via")) | Q(actor_kind="bot", recorded_via__startswith="system:"))
 
 
 def event_for(organization: Organization, pk) -> AuditEvent | None:

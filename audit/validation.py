@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 import orjson
 
-from .catalog import SKIPPED_FAMILIES
+from .catalog import SKIPPED_FAMILIES, is_reserved_action, is_reserved_actor_id
 
 ACTION_RE = re.compile(r"[a-z][a-z0-9_]*(?:\.[a-z][a-z0-9_]*){1,5}")
 TYPE_RE = re.compile(r"[a-z][a-z0-9_]*")
@@ -256,8 +256,26 @@ def _metadata(value, errors):
     return metadata
 
 
-def validate_event(raw, *, now: datetime) -> dict:
-    """The normalized event, or EventValidationError naming every invalid field."""
+def _refuse_reserved(action, actor, raw_actor, errors) -> None:
+    """What an integration may not claim: the application's own actions and the application's own actors."""
+    if action is not None and ACTION_RE.fullmatch(action) and is_reserved_action(action):
+        errors.add("action", f"{action} is reserved: only Trailproof itself records it.")
+    if actor is None:
+        return
+    if actor["kind"] != "bot" and actor["id"] is not None and is_reserved_actor_id(actor["id"]):
+        errors.add("actor.id", "This actor id is reserved for Trailproof's own members, keys, commands and jobs.")
+    if actor["kind"] == "bot":
+        for key in ("name", "email"):
+            if isinstance(raw_actor, dict) and raw_actor.get(key) is not None:
+                errors.add(f"actor.{key}", "The bot's name and email are the application's; name the automation "
+                                           "in automation.name.")
+
+
+def validate_event(raw, *, now: datetime, from_integration: bool = False) -> dict:
+    """The normalized event, or EventValidationError naming every invalid field.
+
+    `from_integration`: the event comes from outside (the API), so the reserved actions and actor ids are refused.
+    """
     errors = _Errors()
     if not isinstance(raw, dict):
         raise EventValidationError([{"field": "", "message": "Each event must be a JSON object."}])
@@ -299,6 +317,8 @@ def validate_event(raw, *, now: datetime) -> dict:
     }
     if event["event_id"] is not None and not event["event_id"].strip():
         errors.add("event_id", "Must not be empty.")
+    if from_integration:
+        _refuse_reserved(action, actor, raw.get("actor"), errors)
     if errors:
         raise EventValidationError(list(errors))
     return event

@@ -6,7 +6,7 @@ from django.utils import timezone
 
 from ..canonical import format_timestamp
 from ..exports import FORMATS, stream_export
-from ..selectors import event_for, events_for, filtered_events
+from ..selectors import application_records, filtered_events
 from ..services.recording import record_action
 from .scope import investigator_required, not_in_organization
 
@@ -61,14 +61,14 @@ def manifest_document(event) -> dict:
 @investigator_required
 def export_list(request):
     organization = request.investigation.organization
-    exports = events_for(organization).filter(action="audit.exported").order_by("-occurred_at", "-seq")[:50]
+    exports = application_records(organization, "audit.exported").order_by("-occurred_at", "-seq")[:50]
     return render(request, "audit/export_list.html", {"organization": organization, "exports": exports})
 
 
 @investigator_required
 def export_manifest(request, pk):
-    event = event_for(request.investigation.organization, pk)
-    if event is None or event.action != "audit.exported":
+    event = application_records(request.investigation.organization, "audit.exported").filter(pk=pk).first()
+    if event is None:
         not_in_organization(request, "export")
     body = orjson.dumps(manifest_document(event), option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS)
     response = HttpResponse(body, content_type="application/json")
