@@ -1,6 +1,8 @@
 """Who is acting, as the recording function needs it: the actor, how the event was submitted, from where."""
 from dataclasses import dataclass, field
 
+from .client_address import client_address
+
 
 @dataclass(frozen=True)
 class Acting:
@@ -37,4 +39,4 @@ def source_of(request) -> dict | None:
     if request is None:
         return None
     agent = request.META.get("HTTP_USER_AGENT") or None
-    return {"ip": request.META.get("REMOTE_ADDR") or None, "user_agent": agent}
+    return {"ip": client_address(request), "user_agent": agent}

@@ -1,6 +1,7 @@
 """Request rates per API key (or per signed-in person); over the rate the answer is 429 with Retry-After."""
 from rest_framework.throttling import ScopedRateThrottle
 
+from ..client_address import client_address
 from .authentication import ApiKeyPrincipal
 
 
@@ -15,3 +16,7 @@ class CallerRateThrottle(ScopedRateThrottle):
         else:
             ident = self.get_ident(request)
         return self.cache_format % {"scope": self.scope, "ident": ident}
+
+    def get_ident(self, request):
+        # DRF's own reading believes any X-Forwarded-For; ours only the trusted proxies'.
+        return "ip:" + (client_address(request) or "unknown")
