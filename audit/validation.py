@@ -40,6 +40,15 @@ class _Errors(list):
         self.append({"field": field, "message": message})
 
 
+def _identifier(value, field, errors, *, max_length, required=False):
+    """An id: text that must also be free of control characters, so it can be searched for and shown."""
+    value = _text(value, field, errors, max_length=max_length, required=required)
+    if value is not None and CONTROL_RE.search(value):
+        errors.add(field, "Must not contain control characters.")
+        return None
+    return value
+
+
 def _text(value, field, errors, *, max_length, required=False):
     if value is None:
         if required:
@@ -61,7 +70,11 @@ def _text(value, field, errors, *, max_length, required=False):
     return value
 
 
+CONTROL_RE = re.compile(r"[\x00-\x1f\x7f]")
+
+
 def _string_problem(value: str) -> str | None:
+    """Text is stored exactly, control characters included, except what PostgreSQL cannot store."""
     if "\x00" in value:
         return "Must not contain the NUL character."
     try:
@@ -141,7 +154,7 @@ def _reference(value, field, errors, extra=()):
         return None
     _unknown_keys(ref, {"id", "name", *extra}, field, errors)
     clean = {
-        "id": _text(ref.get("id"), f"{field}.id", errors, max_length=200, required=True),
+        "id": _identifier(ref.get("id"), f"{field}.id", errors, max_length=200, required=True),
         "name": _text(ref.get("name"), f"{field}.name", errors, max_length=200),
     }
     for key in extra:
@@ -165,8 +178,8 @@ def _actor(value, errors):
             errors.add("actor.id", "Must not be given when kind is bot: it always means the organization's bot.")
         actor_id = "bot"
     else:
-        actor_id = _text(actor.get("id"), "actor.id", errors, max_length=200, required=True)
-    email = _text(actor.get("email"), "actor.email", errors, max_length=254)
+        actor_id = _identifier(actor.get("id"), "actor.id", errors, max_length=200, required=True)
+    email = _identifier(actor.get("email"), "actor.email", errors, max_length=254)
     if email and not EMAIL_RE.fullmatch(email):
         errors.add("actor.email", "Not a valid email address.")
     return {"kind": kind, "id": actor_id, "name": _text(actor.get("name"), "actor.name", errors, max_length=200),
@@ -192,7 +205,8 @@ def _targets(value, errors):
         kind = _text(target.get("type"), f"{field}.type", errors, max_length=64, required=True)
         if kind is not None and not TYPE_RE.fullmatch(kind):
             errors.add(f"{field}.type", "Must be lowercase letters, digits and underscores, starting with a letter.")
-        clean = {"type": kind, "id": _text(target.get("id"), f"{field}.id", errors, max_length=200, required=True),
+        clean = {"type": kind,
+                 "id": _identifier(target.get("id"), f"{field}.id", errors, max_length=200, required=True),
                  "name": _text(target.get("name"), f"{field}.name", errors, max_length=200)}
         if (clean["type"], clean["id"]) not in seen:
             seen.add((clean["type"], clean["id"]))
@@ -209,6 +223,10 @@ def _changes(value, errors):
     clean = {}
     for name, change in changes.items():
         field = f"changes.{name}"
+        problem = _string_problem(name)
+        if problem:
+            errors.add("changes", f"Field names: {problem[0].lower()}{problem[1:]}")
+            continue
         if len(name) > 100:
             errors.add(field, "Field names must be at most 100 characters.")
             continue
@@ -313,7 +331,7 @@ def validate_event(raw, *, now: datetime, from_integration: bool = False) -> dic
         "changes": _changes(raw.get("changes"), errors),
         "source": _source(raw.get("source"), errors),
         "metadata": _metadata(raw.get("metadata"), errors),
-        "event_id": _text(raw.get("event_id"), "event_id", errors, max_length=100),
+        "event_id": _identifier(raw.get("event_id"), "event_id", errors, max_length=100),
     }
     if event["event_id"] is not None and not event["event_id"].strip():
         errors.add("event_id", "Must not be empty.")

@@ -46,6 +46,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "audit.middleware.CurrentOrganizationMiddleware",
+    "audit.middleware.RefuseControlCharactersMiddleware",
 ]
 
 ROOT_URLCONF = "auditproject.urls"
@@ -188,6 +189,8 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums",
+                             "audit.api.schema_hooks.describe_every_answer"],
 }
 
 LOGGING = {

@@ -23,7 +23,7 @@ def page_size_of(params, *, default=DEFAULT_PAGE_SIZE, maximum=MAX_PAGE_SIZE) ->
     raw = params.get("page_size")
     if raw in (None, ""):
         return default
-    if not raw.isdigit() or not 1 <= int(raw) <= maximum:
+    if not (raw.isascii() and raw.isdigit()) or not 1 <= int(raw) <= maximum:
         raise ValidationError({"page_size": [f"Must be a whole number from 1 to {maximum}."]})
     return int(raw)
 
