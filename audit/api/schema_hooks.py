@@ -28,7 +28,9 @@ def _error(description: str) -> dict:
     return {"description": description, "content": {"application/json": {"schema": ERRORS}}}
 
 
-def _complete(operation: dict) -> None:
+def _complete(operation: dict, method: str) -> None:
+    if method == "post" and "requestBody" in operation:
+        operation["requestBody"]["required"] = True  # a PATCH may be empty; a POST never
     responses = operation.setdefault("responses", {})
     responses.setdefault("400", _error("Invalid input: every invalid field or parameter is named."))
     if "requestBody" in operation:
@@ -56,7 +58,7 @@ def _options(path: str, operations: dict) -> dict:
     }
     if "security" in first:
         operation["security"] = first["security"]
-    _complete(operation)
+    _complete(operation, "options")
     return operation
 
 
@@ -64,8 +66,8 @@ def describe_every_answer(result, generator, request, public):
     result.setdefault("components", {}).setdefault("schemas", {})["EndpointDescription"] = DESCRIPTION
     for path, item in result.get("paths", {}).items():
         operations = {method: item[method] for method in METHODS if method in item}
-        for operation in operations.values():
-            _complete(operation)
+        for method, operation in operations.items():
+            _complete(operation, method)
         if operations and path.startswith("/api/v1/"):
             item["options"] = _options(path, operations)
     return result

@@ -12,6 +12,7 @@ from django.core import signals
 from django.core.wsgi import get_wsgi_application
 from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
+from hypothesis import strategies as st
 from schemathesis.checks import (
     content_type_conformance,
     not_a_server_error,
@@ -27,7 +28,7 @@ from tests.factories import event_payload
 
 pytestmark = [pytest.mark.fuzz, pytest.mark.django_db(databases=["default", "syslog"])]
 
-MAX_EXAMPLES = 40
+MAX_EXAMPLES = 30
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_headers_conformance,
           response_schema_conformance]
 HYPOTHESIS = settings(max_examples=MAX_EXAMPLES, deadline=None, derandomize=True, database=None,
@@ -57,6 +58,61 @@ def fuzz_key(org):
 
 
 schema = schemathesis.openapi.from_wsgi("/api/schema/?format=json", app).include(path_regex=r"^/api/v1/")
+CONTROL = st.sampled_from([chr(code) for code in range(32)] + ["\x7f"])
+
+
+def _spliced(text: str):
+    """`text` with a NUL or another control character put in at some position."""
+    return st.tuples(st.integers(0, len(text)), CONTROL).map(lambda cut: text[:cut[0]] + cut[1] + text[cut[0]:])
+
+
+def _strings_in(value, path=()):
+    if isinstance(value, dict):
+        for key, item in value.items():
+            yield from _strings_in(item, (*path, key))
+    elif isinstance(value, list):
+        for position, item in enumerate(value):
+            yield from _strings_in(item, (*path, position))
+    elif isinstance(value, str):
+        yield path
+
+
+def _replaced(value, path, new):
+    if not path:
+        return new
+    copy = list(value) if isinstance(value, list) else dict(value)
+    copy[path[0]] = _replaced(value[path[0]], path[1:], new)
+    return copy
+
+
+def _with_control_characters(value):
+    """Half the time as generated, half the time with a control character spliced into one of its strings."""
+    paths = list(_strings_in(value))
+    if not paths:
+        return st.just(value)
+
+    def splice(path):
+        text = value
+        for step in path:
+            text = text[step]
+        return _spliced(text).map(lambda new: _replaced(value, path, new))
+
+    return st.one_of(st.just(value), st.sampled_from(paths).flatmap(splice))
+
+
+@schema.hook
+def flatmap_query(context, query):
+    return _with_control_characters(query or {})
+
+
+@schema.hook
+def flatmap_path_parameters(context, path_parameters):
+    return _with_control_characters(path_parameters or {})
+
+
+@schema.hook
+def flatmap_body(context, body):
+    return _with_control_characters(body)
 
 
 @pytest.fixture
