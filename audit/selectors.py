@@ -1,5 +1,9 @@
 """Reads of the audit store, always scoped to one organization: isolation is written here, once."""
-from django.db.models import F, Q, QuerySet
+from collections import Counter
+
+from django.db.models import Count, DateField, F, Q, QuerySet
+from django.db.models.functions import Trunc
+from django.utils import timezone
 
 from .filters import EventFilter
 from .models import Actor, AuditEvent, IntegrityCheck, Membership, Organization, Role
@@ -83,19 +87,14 @@ def latest_integrity_check(organization: Organization) -> IntegrityCheck | None:
     return IntegrityCheck.objects.filter(organization=organization).order_by("-checked_at").first()
 
 
-def actor_activity(events: QuerySet[AuditEvent], *, automations: bool = False) -> dict:
-    """Counts by action and outcome, per day and (for the bot) per automation, in one pass over the events."""
-    from collections import Counter
-
-    from django.db.models import Count
-    from django.db.models.functions import TruncDate
-    from django.utils import timezone
-
+def actor_activity(events: QuerySet[AuditEvent], *, automations: bool = False, bucket: str = "day") -> dict:
+    """Counts by action and outcome, per `bucket` (day, week, month, year: its first day, in the current time
+    zone) and (for the bot) per automation, in one pass over the events."""
     keys = ["day", "action", "outcome"]
     if automations:
         keys += ["automation__id", "automation__name", "automation__trigger"]
-    rows = (events.order_by().annotate(day=TruncDate("occurred_at", tzinfo=timezone.get_current_timezone()))
-            .values(*keys).annotate(n=Count("pk")))
+    start = Trunc("occurred_at", bucket, output_field=DateField(), tzinfo=timezone.get_current_timezone())
+    rows = events.order_by().annotate(day=start).values(*keys).annotate(n=Count("pk"))
     by_action, daily, failures, by_automation = Counter(), Counter(), Counter(), Counter()
     for row in rows:
         by_action[(row["action"], row["outcome"])] += row["n"]

@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 import orjson
 
 from .catalog import SKIPPED_FAMILIES, is_reserved_action, is_reserved_actor_id
+from .periods import EARLIEST, LATEST, RANGE_MESSAGE
 
 ACTION_RE = re.compile(r"[a-z][a-z0-9_]*(?:\.[a-z][a-z0-9_]*){1,5}")
 TYPE_RE = re.compile(r"[a-z][a-z0-9_]*")
@@ -124,6 +125,7 @@ def _unknown_keys(value: dict, allowed, field, errors):
 
 
 def parse_timestamp(value, field, errors, *, now=None):
+    """An aware UTC datetime from 1970 on: with `now` (an event) at most 5 minutes ahead, else up to 2100."""
     if isinstance(value, datetime):
         moment = value
         if moment.tzinfo is None:
@@ -138,9 +140,19 @@ def parse_timestamp(value, field, errors, *, now=None):
     else:
         errors.add(field, "Must be an RFC 3339 timestamp with a UTC offset, like 2026-01-31T09:30:00Z.")
         return None
-    moment = moment.astimezone(UTC)
+    try:
+        moment = moment.astimezone(UTC)
+    except (OverflowError, ValueError):
+        errors.add(field, RANGE_MESSAGE)
+        return None
+    if moment < EARLIEST:
+        errors.add(field, "Must not be before 1970-01-01T00:00:00Z.")
+        return None
     if now is not None and moment > now + MAX_FUTURE:
         errors.add(field, "Is more than 5 minutes in the future.")
+        return None
+    if now is None and moment > LATEST:
+        errors.add(field, RANGE_MESSAGE)
         return None
     return moment
 
