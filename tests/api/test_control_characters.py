@@ -170,3 +170,28 @@ def test_options_describes_every_endpoint(api, outsider_api):
         assert response.status_code == 200, path
         assert response.json()["parses"] in ([], ["application/json"]) and "OPTIONS" in response["Allow"]
     assert Client().options("/api/v1/events").status_code == 401
+
+
+def _cursor(position) -> str:
+    import base64
+    import json
+
+    return base64.urlsafe_b64encode(json.dumps(position).encode()).decode().rstrip("=")
+
+
+@pytest.mark.parametrize(("url", "position"), [
+    ("/api/v1/events?order=asc", {"o": "asc", "s": 2**70}),
+    ("/api/v1/events?order=asc", {"o": "asc", "s": 1.5}),
+    ("/api/v1/events?order=asc", {"o": "asc", "s": True}),
+    ("/api/v1/events", {"o": "desc", "t": "2026-01-01T00:00:00Z", "s": 2**70}),
+    ("/api/v1/events", {"o": "desc", "t": "0001-01-01T00:00:00+01:00", "s": 1}),
+    ("/api/v1/actors", {"o": "actors", "n": 2**70}),
+    ("/api/v1/system-logs", "p=99999999999999999999&o=1"),
+    ("/api/v1/webhooks", "p=2026-13-45&r=1"),
+])
+def test_a_forged_cursor_is_a_400_naming_cursor_on_every_paginated_endpoint(api, url, position):
+    import base64
+
+    cursor = (base64.b64encode(position.encode()).decode() if isinstance(position, str) else _cursor(position))
+    response = api.get(url + ("&" if "?" in url else "?") + "cursor=" + cursor)
+    assert response.status_code == 400 and response.json()["errors"][0]["field"] == "cursor"
