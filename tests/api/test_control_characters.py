@@ -195,3 +195,15 @@ def test_a_forged_cursor_is_a_400_naming_cursor_on_every_paginated_endpoint(api,
     cursor = (base64.b64encode(position.encode()).decode() if isinstance(position, str) else _cursor(position))
     response = api.get(url + ("&" if "?" in url else "?") + "cursor=" + cursor)
     assert response.status_code == 400 and response.json()["errors"][0]["field"] == "cursor"
+
+
+@pytest.mark.parametrize("raw", ["older|0001-01-01T00:00:00+01:00|1", "older|2026-01-01T00:00:00+00:00|" + "9" * 30,
+                                 "newer|2026-01-01T00:00:00|1", "older|9999-12-31T23:59:59-01:00|1"])
+def test_a_forged_page_cursor_shows_the_first_page(officer, org, raw):
+    import base64
+
+    client = Client()
+    client.force_login(officer)
+    cursor = base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+    response = client.get(f"/audit/?cursor={cursor}")
+    assert response.status_code == 200 and response.context["page"].is_first
