@@ -38,5 +38,6 @@ def user_target(user) -> dict:
 def source_of(request) -> dict | None:
     if request is None:
         return None
-    agent = request.META.get("HTTP_USER_AGENT") or None
+    # A NUL cannot be stored (PostgreSQL): shown as U+FFFD, so a client's header never breaks the record.
+    agent = (request.META.get("HTTP_USER_AGENT") or "").replace("\x00", "\ufffd") or None
     return {"ip": client_address(request), "user_agent": agent}

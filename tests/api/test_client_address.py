@@ -89,3 +89,19 @@ def test_the_application_records_its_own_events_with_the_client_address(org, oth
     denied = AuditEvent.objects.get(organization=org, action="authz.denied")
     assert denied.source_ip == "198.51.100.99"
     assert not AuditEvent.objects.filter(organization=other_org, action="authz.denied").exists()
+
+
+def test_a_nul_in_the_user_agent_never_breaks_the_application_s_own_record(client, member, org):
+    response = client.post("/accounts/login/", {"username": member.email, "password": PASSWORD},
+                           HTTP_USER_AGENT="Evil\x00Agent")
+    assert response.status_code == 302
+    assert AuditEvent.objects.get(organization=org, action="auth.login").user_agent == "Evil\ufffdAgent"
+
+
+def test_an_idempotency_key_with_a_control_character_is_a_400_naming_it(org):
+    from tests.api.conftest import post_json
+    from tests.factories import event_payload
+
+    writer = client_for(key_for(org, ["events:write"]))
+    response = post_json(writer, event_payload(), HTTP_IDEMPOTENCY_KEY="retry\x00-1")
+    assert response.status_code == 400 and response.json()["errors"][0]["field"] == "Idempotency-Key"
