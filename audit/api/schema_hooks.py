@@ -2,7 +2,7 @@
 
 Every operation can answer 400 (a query parameter or path id with a control character is refused before the
 view runs), a body-taking one 415 (JSON only), a 401 carries `WWW-Authenticate`, a 429 `Retry-After`, and
-every path answers OPTIONS (audit.api.metadata).
+every path answers OPTIONS (audit.api.metadata). An empty query parameter is accepted as not given.
 """
 ERRORS = {"$ref": "#/components/schemas/Errors"}
 METHODS = ("get", "post", "put", "patch", "delete")
@@ -29,6 +29,9 @@ def _error(description: str) -> dict:
 
 
 def _complete(operation: dict, method: str) -> None:
+    for parameter in operation.get("parameters", []):
+        if parameter.get("in") == "query":
+            parameter["allowEmptyValue"] = True  # `?until=` is the filter left blank, as the pages send it
     if method == "post" and "requestBody" in operation:
         operation["requestBody"]["required"] = True  # a PATCH may be empty; a POST never
     responses = operation.setdefault("responses", {})

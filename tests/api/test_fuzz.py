@@ -2,8 +2,9 @@
 
 The examples, coverage and fuzzing phases run per operation, the stateful phase over the links schemathesis
 infers (create a webhook, then read, change and delete it). Generated strings include NUL and every control
-character (schemathesis' defaults `allow_x00` and the utf-8 codec), and answers are checked against the
-schema: status code, content type, headers and body. Marked `fuzz` and bounded by MAX_EXAMPLES, so the default
+character (schemathesis' defaults `allow_x00` and the utf-8 codec, and a hook splicing them into strings), and
+answers are checked against the schema: status code, content type, headers and body, and a request the schema
+forbids must be refused. Marked `fuzz` and bounded by MAX_EXAMPLES, so the default
 run stays quick: `pytest -m fuzz` runs only this; `pytest -m "not fuzz"` skips it; `make test` runs it.
 """
 import pytest
@@ -16,6 +17,7 @@ from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 from schemathesis.checks import (
     content_type_conformance,
+    negative_data_rejection,
     not_a_server_error,
     response_headers_conformance,
     response_schema_conformance,
@@ -30,8 +32,9 @@ from tests.factories import event_payload
 pytestmark = [pytest.mark.fuzz, pytest.mark.django_db(databases=["default", "syslog"])]
 
 MAX_EXAMPLES = 30
+# A server error, an answer the schema does not describe, or a request the schema forbids being accepted.
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_headers_conformance,
-          response_schema_conformance]
+          response_schema_conformance, negative_data_rejection]
 HYPOTHESIS = settings(max_examples=MAX_EXAMPLES, deadline=None, derandomize=True, database=None,
                       suppress_health_check=list(HealthCheck))
 app = get_wsgi_application()
@@ -158,6 +161,6 @@ def test_stateful_sequences_find_no_server_error(api_schema, fuzz_key):
         def validate_response(self, response, case, additional_checks=None, **kwargs):
             case.validate_response(response, checks=CHECKS)
 
-    Authenticated.run(settings=hypothesis_settings(HYPOTHESIS, max_examples=15, stateful_step_count=6))
+    Authenticated.run(settings=hypothesis_settings(HYPOTHESIS, max_examples=30, stateful_step_count=6))
     # The links were followed: an id taken from one answer opened the object in a later step.
     assert any("{id}" in path and status < 300 for _, path, status in steps), sorted(set(steps))
