@@ -17,6 +17,14 @@ class CallerRateThrottle(ScopedRateThrottle):
             ident = self.get_ident(request)
         return self.cache_format % {"scope": self.scope, "ident": ident}
 
+    def wait(self):
+        """Always a number of seconds, so every 429 carries Retry-After (DRF gives none once the history holds
+        more requests than the rate, e.g. after the rate was lowered): until the oldest request leaves the window."""
+        wait = super().wait()
+        if wait is None:
+            wait = self.duration - (self.now - self.history[-1]) if self.history else self.duration
+        return max(wait, 1)
+
     def get_ident(self, request):
         # DRF's own reading believes any X-Forwarded-For; ours only the trusted proxies'.
         return "ip:" + (client_address(request) or "unknown")

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 import requests
 
+from audit.api.throttling import CallerRateThrottle
 from audit.models import AuditEvent
 from tests.api.conftest import ALL_SCOPES, key_for
 
@@ -52,7 +53,7 @@ def _event(models, **extra):
         "run": {"id": "r-1", "name": "Invoice 2041"}, "targets": [{"type": "task", "id": "t-1"}], **extra})
 
 
-def test_a_generated_client_drives_every_operation(generated, live_server, org, other_org, settings):
+def test_a_generated_client_drives_every_operation(generated, live_server, org, other_org, settings, monkeypatch):
     settings.WEBHOOK_ALLOW_PRIVATE_TARGETS = True
     models = importlib.import_module("trailproof_client.models")
     ops = _ops(generated)
@@ -105,4 +106,9 @@ def test_a_generated_client_drives_every_operation(generated, live_server, org, 
     stranger = generated.AuthenticatedClient(base_url=live_server.url, token="tp_wrong")
     denied = ops["events_list"].sync_detailed(client=stranger)
     assert denied.status_code == 401 and denied.parsed.errors
+
+    monkeypatch.setattr(CallerRateThrottle, "THROTTLE_RATES", {"read": "1/minute", "write": "1/minute",
+                                                                "export": "1/minute"})
+    throttled = ops["integrity_retrieve"].sync_detailed(client=api)  # this key read many times this minute
+    assert throttled.status_code == 429 and throttled.parsed.errors and int(throttled.headers["Retry-After"]) > 0
 
