@@ -1,6 +1,8 @@
 """Who is acting, as the recording function needs it: the actor, how the event was submitted, from where."""
 from dataclasses import dataclass, field
 
+from .client_address import client_address
+
 
 @dataclass(frozen=True)
 class Acting:
@@ -21,7 +23,8 @@ class Acting:
 
     @classmethod
     def for_system(cls, component: str) -> "Acting":
-        return cls(actor={"kind": "system", "id": component}, recorded_via=f"system:{component}")
+        """Commands and jobs act as `system:<component>`, a namespace ingest refuses (audit.catalog)."""
+        return cls(actor={"kind": "system", "id": f"system:{component}"}, recorded_via=f"system:{component}")
 
 
 def user_actor(user) -> dict:
@@ -35,5 +38,6 @@ def user_target(user) -> dict:
 def source_of(request) -> dict | None:
     if request is None:
         return None
-    agent = request.META.get("HTTP_USER_AGENT") or None
-    return {"ip": request.META.get("REMOTE_ADDR") or None, "user_agent": agent}
+    # A NUL cannot be stored (PostgreSQL): shown as U+FFFD, so a client's header never breaks the record.
+    agent = (request.META.get("HTTP_USER_AGENT") or "").replace("\x00", "\ufffd") or None
+    return {"ip": client_address(request), "user_agent": agent}

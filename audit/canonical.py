@@ -88,9 +88,8 @@ def format_timestamp(moment) -> str:
     """UTC, microsecond precision, `Z` suffix: the one textual form of a timestamp in hashes and output."""
     if moment.tzinfo is not UTC:
         moment = moment.astimezone(UTC)
-    if moment.year >= 1000:  # isoformat writes what strftime does, faster; strftime pads years < 1000 by platform
-        return moment.isoformat(timespec="microseconds")[:-6] + "Z"  # drop "+00:00"
-    return moment.strftime(TIMESTAMP_FORMAT)
+    # isoformat always writes a four-digit year (strftime's %Y does not below 1000 on Linux), and is faster.
+    return moment.isoformat(timespec="microseconds")[:-6] + "Z"  # drop "+00:00"
 
 
 def event_hash(prev_hash: str, event: dict) -> str:

@@ -22,7 +22,7 @@ class Retention:
 
     LABELS = {
         AUDIT: "the organization's audit retention",
-        SYSTEM_LOG: "until the organization is deleted",
+        SYSTEM_LOG: "the organization's system log retention, and until the organization is deleted",
     }
 
 
@@ -179,3 +179,23 @@ def spec_for(action: str) -> ActionSpec:
 
 def audit_actions() -> list[ActionSpec]:
     return [spec for spec in _CATALOG if spec.store == Store.AUDIT]
+
+
+# Reserved (contract §4): only the application records these families and actions, and only it acts under
+# these actor ids (its members `user:<pk>`, its keys `api_key:<prefix>`, its commands and jobs
+# `system:<component>`, and the organization's bot). Ingest refuses them; the recording function's own callers
+# (record_action) use them.
+RESERVED_FAMILIES = frozenset({"audit", "retention", "legal_hold", "erasure", "api_key", "member", "integrity",
+                               "checkpoint", "alert"})
+RESERVED_ACTIONS = frozenset({"settings.changed", "authz.denied"})
+RESERVED_ACTOR_NAMESPACES = ("user:", "api_key:", "system:")
+RESERVED_ACTOR_IDS = frozenset({"bot"})
+
+
+def is_reserved_action(action: str) -> bool:
+    return action in RESERVED_ACTIONS or action.split(".", 1)[0] in RESERVED_FAMILIES
+
+
+def is_reserved_actor_id(actor_id: str) -> bool:
+    folded = actor_id.strip().lower()
+    return folded in RESERVED_ACTOR_IDS or folded.startswith(RESERVED_ACTOR_NAMESPACES)

@@ -1,8 +1,23 @@
-"""The since/until period every trail and log filter shares, compared as UTC instants."""
-from datetime import UTC
+"""The since/until period every trail and log filter shares, compared as UTC instants, and its bounds.
+
+Every date a person or an integration gives lies between EARLIEST and LATEST (an event's `occurred_at` also
+at most five minutes ahead): dates outside are refused with the field named, and no computation on a date
+the application accepted can overflow.
+"""
+from datetime import UTC, datetime
 
 import django_filters
 from django import forms
+
+EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
+LATEST = datetime(2100, 1, 1, tzinfo=UTC)
+RANGE_MESSAGE = "Must be from 1970-01-01T00:00:00Z to 2100-01-01T00:00:00Z."
+
+
+def within_bounds(moment):
+    if moment is not None and not EARLIEST <= moment <= LATEST:
+        raise forms.ValidationError(RANGE_MESSAGE)
+    return moment
 
 
 def in_utc(moment):
@@ -17,10 +32,10 @@ def in_utc(moment):
 
 class PeriodForm(forms.Form):
     def clean_since(self):
-        return in_utc(self.cleaned_data.get("since"))
+        return within_bounds(in_utc(self.cleaned_data.get("since")))
 
     def clean_until(self):
-        return in_utc(self.cleaned_data.get("until"))
+        return within_bounds(in_utc(self.cleaned_data.get("until")))
 
     def clean(self):
         cleaned = super().clean()

@@ -1,5 +1,9 @@
 """Reads of the audit store, always scoped to one organization: isolation is written here, once."""
-from django.db.models import Q, QuerySet
+from collections import Counter
+
+from django.db.models import Count, DateField, F, Q, QuerySet
+from django.db.models.functions import Trunc
+from django.utils import timezone
 
 from .filters import EventFilter
 from .models import Actor, AuditEvent, IntegrityCheck, Membership, Organization, Role
@@ -31,6 +35,17 @@ def events_for(organization: Organization) -> QuerySet[AuditEvent]:
     # An event needs only the actor's id and personal data: its tallies are four conversions a row for nothing.
     return organization.audit_events.select_related("actor").defer(
         "actor__created_at", "actor__first_seen", "actor__last_seen", "actor__event_count", "actor__user")
+
+
+def application_records(organization: Organization, *actions: str) -> QuerySet[AuditEvent]:
+    """Events of these actions that the application recorded about itself (exports, purges, holds...).
+
+    The application always records as the actor that acts (a member `user:<pk>`, a key `api_key:<prefix>`, a
+    command `system:<name>`, or the bot from a job), so its records name their actor in `recorded_via`; an
+    ingested event is recorded via its key whatever actor it names, and ingest refuses the reserved actions.
+    """
+    return events_for(organization).filter(action__in=actions).filter(
+        Q(actor__external_id=F("recorded_via")) | Q(actor_kind="bot", recorded_via__startswith="system:"))
 
 
 def event_for(organization: Organization, pk) -> AuditEvent | None:
@@ -72,19 +87,14 @@ def latest_integrity_check(organization: Organization) -> IntegrityCheck | None:
     return IntegrityCheck.objects.filter(organization=organization).order_by("-checked_at").first()
 
 
-def actor_activity(events: QuerySet[AuditEvent], *, automations: bool = False) -> dict:
-    """Counts by action and outcome, per day and (for the bot) per automation, in one pass over the events."""
-    from collections import Counter
-
-    from django.db.models import Count
-    from django.db.models.functions import TruncDate
-    from django.utils import timezone
-
+def actor_activity(events: QuerySet[AuditEvent], *, automations: bool = False, bucket: str = "day") -> dict:
+    """Counts by action and outcome, per `bucket` (day, week, month, year: its first day, in the current time
+    zone) and (for the bot) per automation, in one pass over the events."""
     keys = ["day", "action", "outcome"]
     if automations:
         keys += ["automation__id", "automation__name", "automation__trigger"]
-    rows = (events.order_by().annotate(day=TruncDate("occurred_at", tzinfo=timezone.get_current_timezone()))
-            .values(*keys).annotate(n=Count("pk")))
+    start = Trunc("occurred_at", bucket, output_field=DateField(), tzinfo=timezone.get_current_timezone())
+    rows = events.order_by().annotate(day=start).values(*keys).annotate(n=Count("pk"))
     by_action, daily, failures, by_automation = Counter(), Counter(), Counter(), Counter()
     for row in rows:
         by_action[(row["action"], row["outcome"])] += row["n"]

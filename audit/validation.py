@@ -8,7 +8,8 @@ from datetime import UTC, datetime, timedelta
 
 import orjson
 
-from .catalog import SKIPPED_FAMILIES
+from .catalog import SKIPPED_FAMILIES, is_reserved_action, is_reserved_actor_id
+from .periods import EARLIEST, LATEST, RANGE_MESSAGE
 
 ACTION_RE = re.compile(r"[a-z][a-z0-9_]*(?:\.[a-z][a-z0-9_]*){1,5}")
 TYPE_RE = re.compile(r"[a-z][a-z0-9_]*")
@@ -40,6 +41,15 @@ class _Errors(list):
         self.append({"field": field, "message": message})
 
 
+def _identifier(value, field, errors, *, max_length, required=False):
+    """An id: text that must also be free of control characters, so it can be searched for and shown."""
+    value = _text(value, field, errors, max_length=max_length, required=required)
+    if value is not None and CONTROL_RE.search(value):
+        errors.add(field, "Must not contain control characters.")
+        return None
+    return value
+
+
 def _text(value, field, errors, *, max_length, required=False):
     if value is None:
         if required:
@@ -61,7 +71,11 @@ def _text(value, field, errors, *, max_length, required=False):
     return value
 
 
+CONTROL_RE = re.compile(r"[\x00-\x1f\x7f]")
+
+
 def _string_problem(value: str) -> str | None:
+    """Text is stored exactly, control characters included, except what PostgreSQL cannot store."""
     if "\x00" in value:
         return "Must not contain the NUL character."
     try:
@@ -111,6 +125,7 @@ def _unknown_keys(value: dict, allowed, field, errors):
 
 
 def parse_timestamp(value, field, errors, *, now=None):
+    """An aware UTC datetime from 1970 on: with `now` (an event) at most 5 minutes ahead, else up to 2100."""
     if isinstance(value, datetime):
         moment = value
         if moment.tzinfo is None:
@@ -125,9 +140,19 @@ def parse_timestamp(value, field, errors, *, now=None):
     else:
         errors.add(field, "Must be an RFC 3339 timestamp with a UTC offset, like 2026-01-31T09:30:00Z.")
         return None
-    moment = moment.astimezone(UTC)
+    try:
+        moment = moment.astimezone(UTC)
+    except (OverflowError, ValueError):
+        errors.add(field, RANGE_MESSAGE)
+        return None
+    if moment < EARLIEST:
+        errors.add(field, "Must not be before 1970-01-01T00:00:00Z.")
+        return None
     if now is not None and moment > now + MAX_FUTURE:
         errors.add(field, "Is more than 5 minutes in the future.")
+        return None
+    if now is None and moment > LATEST:
+        errors.add(field, RANGE_MESSAGE)
         return None
     return moment
 
@@ -141,7 +166,7 @@ def _reference(value, field, errors, extra=()):
         return None
     _unknown_keys(ref, {"id", "name", *extra}, field, errors)
     clean = {
-        "id": _text(ref.get("id"), f"{field}.id", errors, max_length=200, required=True),
+        "id": _identifier(ref.get("id"), f"{field}.id", errors, max_length=200, required=True),
         "name": _text(ref.get("name"), f"{field}.name", errors, max_length=200),
     }
     for key in extra:
@@ -165,8 +190,8 @@ def _actor(value, errors):
             errors.add("actor.id", "Must not be given when kind is bot: it always means the organization's bot.")
         actor_id = "bot"
     else:
-        actor_id = _text(actor.get("id"), "actor.id", errors, max_length=200, required=True)
-    email = _text(actor.get("email"), "actor.email", errors, max_length=254)
+        actor_id = _identifier(actor.get("id"), "actor.id", errors, max_length=200, required=True)
+    email = _identifier(actor.get("email"), "actor.email", errors, max_length=254)
     if email and not EMAIL_RE.fullmatch(email):
         errors.add("actor.email", "Not a valid email address.")
     return {"kind": kind, "id": actor_id, "name": _text(actor.get("name"), "actor.name", errors, max_length=200),
@@ -192,7 +217,8 @@ def _targets(value, errors):
         kind = _text(target.get("type"), f"{field}.type", errors, max_length=64, required=True)
         if kind is not None and not TYPE_RE.fullmatch(kind):
             errors.add(f"{field}.type", "Must be lowercase letters, digits and underscores, starting with a letter.")
-        clean = {"type": kind, "id": _text(target.get("id"), f"{field}.id", errors, max_length=200, required=True),
+        clean = {"type": kind,
+                 "id": _identifier(target.get("id"), f"{field}.id", errors, max_length=200, required=True),
                  "name": _text(target.get("name"), f"{field}.name", errors, max_length=200)}
         if (clean["type"], clean["id"]) not in seen:
             seen.add((clean["type"], clean["id"]))
@@ -209,6 +235,10 @@ def _changes(value, errors):
     clean = {}
     for name, change in changes.items():
         field = f"changes.{name}"
+        problem = _string_problem(name)
+        if problem:
+            errors.add("changes", f"Field names: {problem[0].lower()}{problem[1:]}")
+            continue
         if len(name) > 100:
             errors.add(field, "Field names must be at most 100 characters.")
             continue
@@ -256,8 +286,26 @@ def _metadata(value, errors):
     return metadata
 
 
-def validate_event(raw, *, now: datetime) -> dict:
-    """The normalized event, or EventValidationError naming every invalid field."""
+def _refuse_reserved(action, actor, raw_actor, errors) -> None:
+    """What an integration may not claim: the application's own actions and the application's own actors."""
+    if action is not None and ACTION_RE.fullmatch(action) and is_reserved_action(action):
+        errors.add("action", f"{action} is reserved: only Trailproof itself records it.")
+    if actor is None:
+        return
+    if actor["kind"] != "bot" and actor["id"] is not None and is_reserved_actor_id(actor["id"]):
+        errors.add("actor.id", "This actor id is reserved for Trailproof's own members, keys, commands and jobs.")
+    if actor["kind"] == "bot":
+        for key in ("name", "email"):
+            if isinstance(raw_actor, dict) and raw_actor.get(key) is not None:
+                errors.add(f"actor.{key}", "The bot's name and email are the application's; name the automation "
+                                           "in automation.name.")
+
+
+def validate_event(raw, *, now: datetime, from_integration: bool = False) -> dict:
+    """The normalized event, or EventValidationError naming every invalid field.
+
+    `from_integration`: the event comes from outside (the API), so the reserved actions and actor ids are refused.
+    """
     errors = _Errors()
     if not isinstance(raw, dict):
         raise EventValidationError([{"field": "", "message": "Each event must be a JSON object."}])
@@ -295,10 +343,12 @@ def validate_event(raw, *, now: datetime) -> dict:
         "changes": _changes(raw.get("changes"), errors),
         "source": _source(raw.get("source"), errors),
         "metadata": _metadata(raw.get("metadata"), errors),
-        "event_id": _text(raw.get("event_id"), "event_id", errors, max_length=100),
+        "event_id": _identifier(raw.get("event_id"), "event_id", errors, max_length=100),
     }
     if event["event_id"] is not None and not event["event_id"].strip():
         errors.add("event_id", "Must not be empty.")
+    if from_integration:
+        _refuse_reserved(action, actor, raw.get("actor"), errors)
     if errors:
         raise EventValidationError(list(errors))
     return event

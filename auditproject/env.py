@@ -1,4 +1,5 @@
 """Helpers that read settings from the environment and fail loudly on bad values."""
+import ipaddress
 import os
 
 from django.core.exceptions import ImproperlyConfigured
@@ -38,3 +39,14 @@ def env_list(name: str, default: list[str]) -> list[str]:
     if raw is None:
         return default
     return [item.strip() for item in raw.split(",") if item.strip()]
+
+
+def env_networks(name: str) -> list:
+    """A comma-separated list of IP networks (`10.0.0.0/8, 2001:db8::/32, 192.0.2.7`)."""
+    networks = []
+    for item in env_list(name, []):
+        try:
+            networks.append(ipaddress.ip_network(item, strict=False))
+        except ValueError:
+            raise ImproperlyConfigured(f"{name} must list IP addresses or networks, got {item!r}") from None
+    return networks

@@ -7,7 +7,7 @@ import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
 from .email import email_settings_from_url
-from .env import env_bool, env_int, env_list, env_str
+from .env import env_bool, env_int, env_list, env_networks, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -47,6 +47,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "audit.middleware.CurrentOrganizationMiddleware",
     "syslog.middleware.FaultMiddleware",
+    "audit.middleware.RefuseControlCharactersMiddleware",
 ]
 
 ROOT_URLCONF = "auditproject.urls"
@@ -192,6 +193,13 @@ TRAILPROOF_PASSWORD_RESET_LIMITS = {
 }
 # Failed API key authentications per client address, and the window (seconds) they are counted in.
 TRAILPROOF_API_AUTH_FAILURES = (env_int("API_AUTH_FAILURE_LIMIT", 20), 300)
+
+# Which proxies' X-Forwarded-For is believed (audit.client_address): their networks, or how many proxy hops
+# sit in front of the application. Neither set: the connection's own address is the client's.
+TRUSTED_PROXIES = env_networks("TRUSTED_PROXIES")
+TRUSTED_PROXY_HOPS = env_int("TRUSTED_PROXY_HOPS", 0)
+if TRUSTED_PROXY_HOPS < 0 or (TRUSTED_PROXIES and TRUSTED_PROXY_HOPS):
+    raise ImproperlyConfigured("Set TRUSTED_PROXIES or TRUSTED_PROXY_HOPS (a number of hops, 0 or more), not both.")
 SPECTACULAR_SETTINGS = {
     "TITLE": "Trailproof API",
     "DESCRIPTION": "Ingest, investigate, poll and export tamper-evident audit events.",
@@ -202,6 +210,8 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums",
+                             "audit.api.schema_hooks.describe_every_answer"],
 }
 
 LOGGING = {

@@ -11,6 +11,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from audit.acting import Acting
+from audit.behaviours import performs_retention
+from audit.catalog import Retention
 from audit.models import Organization
 from audit.services.recording import record_action
 
@@ -58,6 +60,9 @@ def _delete_in_batches(queryset) -> int:
             deleted += queryset.model.objects.filter(pk__in=ids).delete()[0]
 
 
+@performs_retention(Retention.SYSTEM_LOG, description=(
+    "for the organization's system log retention (90 days unless an admin changes it), and deleted with the "
+    "organization"))
 def purge_expired(*, now=None) -> int:
     """Deletes entries (and finished deliveries) past each organization's retention; returns entries deleted."""
     now = now or timezone.now()

@@ -1,13 +1,14 @@
 """Reading an ingest request: body and batch limits first, then JSON, then the one recording path."""
 import orjson
 from rest_framework import status
-from rest_framework.exceptions import APIException, NotFound, ValidationError
+from rest_framework.exceptions import APIException, NotFound, UnsupportedMediaType, ValidationError
 from rest_framework.response import Response
 
 from ..documents import event_document
 from ..services.ingest import IdempotencyConflict, body_hash, ingest
 from ..services.recording import MAX_BATCH
-from ..validation import EventValidationError
+from ..validation import CONTROL_RE, EventValidationError
+from .parsers import is_json
 
 MAX_BODY_BYTES = 5 * 1024 * 1024
 MAX_IDEMPOTENCY_KEY = 255
@@ -68,13 +69,17 @@ def idempotency_key_of(request) -> str | None:
     if key is None:
         return None
     key = key.strip()
-    if not key or len(key) > MAX_IDEMPOTENCY_KEY:
-        raise ValidationError({"Idempotency-Key": [f"Must be 1 to {MAX_IDEMPOTENCY_KEY} characters."]})
+    if not key or len(key) > MAX_IDEMPOTENCY_KEY or CONTROL_RE.search(key):
+        raise ValidationError({"Idempotency-Key": [
+            f"Must be 1 to {MAX_IDEMPOTENCY_KEY} characters, without control characters."]})
     return key
 
 
 def handle_ingest(request, *, organization, recorded_via: str) -> Response:
     body = read_body(request)
+    if body.strip() and not is_json(request.content_type):
+        raise UnsupportedMediaType(request.content_type or "none",
+                                   detail="Send the events as JSON, with Content-Type: application/json.")
     key = idempotency_key_of(request)
     events, batch = parse_events(body)
     try:

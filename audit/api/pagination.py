@@ -6,7 +6,7 @@ the chain head's lock, so events become visible in seq order).
 """
 import base64
 import binascii
-from datetime import datetime
+from datetime import UTC, datetime
 
 import orjson
 from django.db.models import Q
@@ -14,6 +14,7 @@ from rest_framework.exceptions import ValidationError
 
 from ..canonical import format_timestamp
 
+MAX_SEQ = 2**63 - 1  # seq is a bigint
 DEFAULT_PAGE_SIZE = 50
 MAX_PAGE_SIZE = 500
 ORDERS = ("desc", "asc")
@@ -23,7 +24,7 @@ def page_size_of(params, *, default=DEFAULT_PAGE_SIZE, maximum=MAX_PAGE_SIZE) ->
     raw = params.get("page_size")
     if raw in (None, ""):
         return default
-    if not raw.isdigit() or not 1 <= int(raw) <= maximum:
+    if not (raw.isascii() and raw.isdigit()) or not 1 <= int(raw) <= maximum:
         raise ValidationError({"page_size": [f"Must be a whole number from 1 to {maximum}."]})
     return int(raw)
 
@@ -57,22 +58,23 @@ def _next_url(request, cursor: str) -> str:
     return request.build_absolute_uri(request.path) + "?" + params.urlencode()
 
 
+def _not_ours():
+    return ValidationError({"cursor": ["Not a cursor this endpoint issued."]})
+
+
 def _after_desc(queryset, position):
     try:
-        moment = datetime.fromisoformat(position["t"].replace("Z", "+00:00"))
-        seq = int(position["s"])
-    except (KeyError, TypeError, ValueError, AttributeError):
-        raise ValidationError({"cursor": ["Not a cursor this endpoint issued."]}) from None
+        moment = datetime.fromisoformat(position["t"].replace("Z", "+00:00")).astimezone(UTC)
+    except (KeyError, TypeError, ValueError, AttributeError, OverflowError):
+        raise _not_ours() from None
+    seq = _seq_of(position)
     return queryset.filter(Q(occurred_at__lt=moment) | Q(occurred_at=moment, seq__lt=seq))
 
 
 def _seq_of(position) -> int:
-    try:
-        seq = int(position["s"])
-    except (KeyError, TypeError, ValueError):
-        raise ValidationError({"cursor": ["Not a cursor this endpoint issued."]}) from None
-    if seq < 0:
-        raise ValidationError({"cursor": ["Not a cursor this endpoint issued."]})
+    seq = position.get("s")
+    if type(seq) is not int or not 0 <= seq <= MAX_SEQ:  # a forged cursor; bool and float are not seqs
+        raise _not_ours()
     return seq
 
 

@@ -86,7 +86,7 @@ class EventsView(TrailView):
 
 
 def _valid_id(raw: str) -> int:
-    if not raw.isdigit() or int(raw) > MAX_ID:
+    if not (raw.isascii() and raw.isdigit()) or int(raw) > MAX_ID:
         raise NotFound("No event with this id.")
     return int(raw)
 

@@ -30,14 +30,16 @@ def ingest(*, organization: Organization, events: list, batch: bool, recorded_vi
            idempotency_key: str | None = None, request_hash: str = "") -> Ingested:
     """Records the events all or nothing; a repeated idempotency key returns the first request's events."""
     if not idempotency_key:
-        recorded = record_events(organization=organization, events=events, recorded_via=recorded_via)
+        recorded = record_events(organization=organization, events=events, recorded_via=recorded_via,
+                                 from_integration=True)
         return Ingested(recorded.events, recorded.created, batch)
     replay = _replay(organization, idempotency_key, request_hash)
     if replay is not None:
         return replay
     try:
         with transaction.atomic():
-            recorded = record_events(organization=organization, events=events, recorded_via=recorded_via)
+            recorded = record_events(organization=organization, events=events, recorded_via=recorded_via,
+                                     from_integration=True)
             IdempotencyKey.objects.create(organization=organization, key=idempotency_key,
                                           request_hash=request_hash, batch=batch,
                                           event_pks=[event.pk for event in recorded.events])

@@ -45,10 +45,14 @@ def record_event(*, organization: Organization, event: dict, recorded_via: str) 
     return record_events(organization=organization, events=[event], recorded_via=recorded_via).events[0]
 
 
-def record_events(*, organization: Organization, events: list[dict], recorded_via: str) -> Recorded:
-    """Record 1 to 1,000 events all or nothing; an `event_id` already stored returns the stored event."""
+def record_events(*, organization: Organization, events: list[dict], recorded_via: str,
+                  from_integration: bool = False) -> Recorded:
+    """Record 1 to 1,000 events all or nothing; an `event_id` already stored returns the stored event.
+
+    `from_integration`: the events come from outside (ingest), which may not use the reserved actions and actors.
+    """
     now = timezone.now()
-    clean = _validate_batch(events, now)
+    clean = _validate_batch(events, now, from_integration)
     with transaction.atomic():
         head = ChainHead.objects.select_for_update().get(organization=organization)
         stored = _stored_by_event_id(organization, clean)
@@ -74,13 +78,13 @@ def _announce_on_commit(organization, rows) -> None:
                                                        event_ids=event_ids))
 
 
-def _validate_batch(events, now) -> list[dict]:
+def _validate_batch(events, now, from_integration=False) -> list[dict]:
     if not isinstance(events, list) or not 1 <= len(events) <= MAX_BATCH:
         raise EventValidationError([{"field": "events", "message": f"Send 1 to {MAX_BATCH} events."}])
     clean, errors = [], []
     for index, raw in enumerate(events):
         try:
-            event = validate_event(raw, now=now)
+            event = validate_event(raw, now=now, from_integration=from_integration)
         except EventValidationError as error:
             errors.extend({"index": index, **e} for e in error.errors)
             continue
@@ -137,7 +141,7 @@ def _resolve_actors(organization, inputs, now) -> dict[tuple[str, str], Actor]:
             if (actor.kind, actor.external_id) in wanted})
     for key, given in wanted.items():
         actor = found[key]
-        if actor.erased_at is None:
+        if actor.erased_at is None and actor.kind != "bot":  # the bot's name is the deployment's
             actor.name = given["name"] or actor.name
             actor.email = given["email"] or actor.email
     return found

@@ -4,7 +4,7 @@ from django.http import HttpResponse
 from django.shortcuts import render
 
 from ..bundle import bundle_response
-from ..selectors import event_for, events_for, filtered_events
+from ..selectors import application_records, filtered_events
 from ..services.exporting import attachment, manifest_document, manifest_file_name, start_export
 from .scope import investigator_required, not_in_organization
 
@@ -29,13 +29,13 @@ def export(request):
 @investigator_required
 def export_list(request):
     organization = request.investigation.organization
-    exports = events_for(organization).filter(action="audit.exported").order_by("-occurred_at", "-seq")[:50]
+    exports = application_records(organization, "audit.exported").order_by("-occurred_at", "-seq")[:50]
     return render(request, "audit/export_list.html", {"organization": organization, "exports": exports})
 
 
 def _export_event(request, pk):
-    event = event_for(request.investigation.organization, pk)
-    if event is None or event.action != "audit.exported":
+    event = application_records(request.investigation.organization, "audit.exported").filter(pk=pk).first()
+    if event is None:
         not_in_organization(request, "export")
     return event
 

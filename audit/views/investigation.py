@@ -9,6 +9,7 @@ from ..canonical import GENESIS_HASH
 from ..documents import computed_hash
 from ..filters import EventFilter
 from ..models.events import ActorKind
+from ..periods import EARLIEST, LATEST
 from ..proofs import proven_inclusion
 from ..selectors import (
     actor_activity,
@@ -19,11 +20,13 @@ from ..selectors import (
     filtered_events,
     recently_active_actors,
 )
+from .bars import activity_bars, bucket_for
 from .paging import capped_count, page_of
 from .scope import investigator_required, not_in_organization, record_read
 
 ACTOR_PERIOD = timedelta(days=30)
 PERIOD_EVENTS = 10_000
+SUMMARY_EVENTS = 50_000  # the period's summary reads at most this many of its latest events
 PICKER_SIZE = 40
 LOOKUP_SIZE = 20
 NAME_MATCHES = 10
@@ -107,24 +110,28 @@ def default_period(actor) -> timedelta:
 
 
 def _actor_period(event_filter: EventFilter, actor):
+    """The period asked for, or the default one ending at the actor's last event; always within the date bounds
+    (events recorded before the bounds existed may lie outside them)."""
     since = event_filter.form.cleaned_data.get("since")
     until = event_filter.form.cleaned_data.get("until")
     if until is None:
-        until = (actor.last_seen or timezone.now()) + timedelta(seconds=1)
-    return since or until - default_period(actor), until
+        until = min(max(actor.last_seen or timezone.now(), EARLIEST) + timedelta(seconds=1), LATEST)
+    if since is None:
+        since = max(until - default_period(actor), EARLIEST)
+    return since, until
 
 
-def _day_bars(daily, since, until) -> list[dict]:
-    counts = {row["day"]: row for row in daily}
-    first, last = timezone.localtime(since).date(), timezone.localtime(until).date()
-    peak = max((row["n"] for row in daily), default=0) or 1
-    bars, day = [], first
-    while day <= last:
-        row = counts.get(day, {"n": 0, "failures": 0})
-        bars.append({"day": day, "n": row["n"], "failures": row["failures"], "height": round(100 * row["n"] / peak),
-                     "failure_height": round(100 * row["failures"] / peak)})
-        day += timedelta(days=1)
-    return bars
+def _period_summary(events, actor, since, until) -> dict:
+    """The summary of at most SUMMARY_EVENTS of the period's latest events, in at most MAX_BARS bars."""
+    in_period = events.filter(occurred_at__gte=since, occurred_at__lt=until)
+    latest = in_period.order_by("-occurred_at", "-seq")
+    capped = latest[SUMMARY_EVENTS:SUMMARY_EVENTS + 1].exists()
+    if capped:
+        in_period = in_period.filter(pk__in=latest.values("pk")[:SUMMARY_EVENTS])
+    bucket = bucket_for(since, until)
+    activity = actor_activity(in_period, automations=actor.kind == ActorKind.BOT, bucket=bucket)
+    return {**activity, "bucket": bucket, "summary_capped": SUMMARY_EVENTS if capped else None,
+            "bars": activity_bars(activity["daily"], since, until, bucket)}
 
 
 @investigator_required
@@ -140,10 +147,8 @@ def actor_detail(request, pk):
     if event_filter.is_valid():
         events = event_filter.qs.filter(actor=actor)
         since, until = _actor_period(event_filter, actor)
-        activity = actor_activity(events.filter(occurred_at__gte=since, occurred_at__lt=until),
-                                  automations=actor.kind == ActorKind.BOT)
-        context.update(activity, since=since, until=until, bars=_day_bars(activity["daily"], since, until),
-                       page=page_of(events, request.GET.get("cursor")),
+        activity = _period_summary(events, actor, since, until)
+        context.update(activity, since=since, until=until, page=page_of(events, request.GET.get("cursor")),
                        failures=sum(row["n"] for row in activity["by_action"] if row["outcome"] == "failure"),
                        total=sum(row["n"] for row in activity["by_action"]))
         record_read(request, what=f"actor:{actor.external_id}", filters=event_filter.applied())

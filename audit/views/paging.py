@@ -2,9 +2,14 @@
 import base64
 import binascii
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
+from django.core.exceptions import ValidationError
 from django.db.models import Q, QuerySet
+
+from ..periods import within_bounds
+
+MAX_SEQ = 2**63 - 1
 
 PAGE_SIZE = 50
 COUNT_CAP = 1000
@@ -28,10 +33,11 @@ def decode_cursor(cursor: str):
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
         direction, moment, seq = raw.split("|")
-        if direction not in ("older", "newer"):
+        moment, seq = datetime.fromisoformat(moment), int(seq)
+        if direction not in ("older", "newer") or moment.tzinfo is None or not 0 <= seq <= MAX_SEQ:
             return None
-        return direction, datetime.fromisoformat(moment), int(seq)
-    except (ValueError, binascii.Error, UnicodeDecodeError):
+        return direction, within_bounds(moment.astimezone(UTC)), seq
+    except (ValueError, binascii.Error, UnicodeDecodeError, OverflowError, ValidationError):
         return None
 
 

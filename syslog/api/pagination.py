@@ -1,9 +1,19 @@
 """Cursor pagination in the contract's shape: {"results": [...], "next": <url or null>}."""
+from django.utils.dateparse import parse_datetime
 from rest_framework import exceptions
 from rest_framework.pagination import CursorPagination
 from rest_framework.response import Response
 
 from audit.api.pagination import MAX_PAGE_SIZE, page_size_of
+from audit.periods import EARLIEST, LATEST
+
+
+def _is_moment(position: str) -> bool:
+    try:
+        moment = parse_datetime(position)
+    except ValueError:
+        return False
+    return moment is not None and moment.tzinfo is not None and EARLIEST <= moment <= LATEST
 
 
 class ResultsCursorPagination(CursorPagination):
@@ -17,9 +27,15 @@ class ResultsCursorPagination(CursorPagination):
 
     def decode_cursor(self, request):
         try:
-            return super().decode_cursor(request)
+            cursor = super().decode_cursor(request)
         except exceptions.NotFound:
-            raise exceptions.ValidationError({"cursor": ["Invalid cursor; use the `next` link as given."]}) from None
+            cursor = None
+            position_ok = False
+        else:
+            position_ok = cursor is None or cursor.position is None or _is_moment(cursor.position)
+        if not position_ok:  # the position is compared with a timestamp column: a forged one must not reach it
+            raise exceptions.ValidationError({"cursor": ["Invalid cursor; use the `next` link as given."]})
+        return cursor
 
     def get_paginated_response(self, data):
         return Response({"results": data, "next": self.get_next_link()})

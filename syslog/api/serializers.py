@@ -17,6 +17,15 @@ def _valid_pattern(pattern: str) -> bool:
     return bool(ACTION_RE.fullmatch(pattern))
 
 
+class StrictCharField(serializers.CharField):
+    """Text only: DRF's CharField would turn a number into text, which the schema does not allow."""
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
 class SystemLogEntrySerializer(serializers.ModelSerializer):
     class Meta:
         model = SystemLogEntry
@@ -40,9 +49,9 @@ class WebhookCreatedSerializer(WebhookSerializer):
 
 class WebhookInputSerializer(serializers.Serializer):
     url = serializers.URLField(max_length=2000, help_text="Where deliveries are POSTed (http or https).")
-    actions = serializers.ListField(child=serializers.CharField(max_length=102), max_length=MAX_ACTIONS,
+    actions = serializers.ListField(child=StrictCharField(max_length=102), max_length=MAX_ACTIONS,
                                     required=False, default=list, help_text=ACTIONS_HELP)
-    description = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+    description = StrictCharField(max_length=200, required=False, allow_blank=True, default="")
 
     def validate_url(self, value):
         try:

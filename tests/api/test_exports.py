@@ -29,11 +29,12 @@ def test_csv_has_the_contract_columns_and_one_row_per_event(org, record):
 @pytest.mark.django_db
 @pytest.mark.parametrize("dangerous", ["=HYPERLINK(\"http://evil\")", "+1+1", "-2+3", "@SUM(A1)", "\tx", "\rx"])
 def test_csv_cells_that_start_a_formula_are_neutralized(org, record, dangerous):
-    record(event_payload(actor={"kind": "user", "id": dangerous, "name": dangerous}, reason=dangerous))
+    actor_id = dangerous if dangerous.isprintable() else "u-1"  # ids refuse control characters on ingest
+    record(event_payload(actor={"kind": "user", "id": actor_id, "name": dangerous}, reason=dangerous))
     rows = list(csv.DictReader(io.StringIO(_bytes(stream_export(events_for(org), "csv")).decode(),
                                            newline="")))
     last = rows[-1]
-    assert last["actor_id"] == "'" + dangerous
+    assert last["actor_id"] == ("'" + dangerous if actor_id == dangerous else "u-1")
     assert last["actor_name"] == "'" + dangerous
     assert last["reason"] == "'" + dangerous
 

@@ -30,8 +30,8 @@ def test_repeated_bad_keys_are_throttled_and_the_key_is_never_logged(client, ful
         codes = [client.get("/api/v1/events", HTTP_AUTHORIZATION=f"Bearer {guess}").status_code for _ in range(4)]
     assert codes == [401, 401, 401, 429]
     assert guess not in caplog.text and "Failed API key authentication" in caplog.text
-    # Even the right key waits out the window from that address: guessing cannot continue.
-    assert client_for(full_key).get("/api/v1/events").status_code == 429
+    # The right key still authenticates from that address: a flood of junk never locks out a valid key.
+    assert client_for(full_key).get("/api/v1/events").status_code == 200
 
 
 def test_create_api_key_prints_the_key_alone_on_the_last_line(org, capsys):

@@ -92,7 +92,7 @@ def test_set_role_changes_the_role_and_records_it(org, member, run_command):
     event = AuditEvent.objects.get(organization=org, action="member.role_changed")
     assert event.changes == {"role": {"before": "member", "after": "compliance_officer"},
                              "admin_access": {"before": False, "after": True}}
-    assert (event.actor.kind, event.actor.external_id) == ("system", "cli")
+    assert (event.actor.kind, event.actor.external_id) == ("system", "system:cli")
 
 
 def test_set_role_to_the_same_role_says_so_and_records_nothing(org, member, run_command):
