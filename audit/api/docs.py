@@ -205,9 +205,6 @@ list_actors = extend_schema(
     summary="The organization's actors with event counts, first and last seen",
     parameters=[OpenApiParameter("q", str, description="Actor id prefix or part of the name."), *PAGING[1:]],
     responses={200: ActorPage, **_errors(400)})
-run_activity = extend_schema(operation_id="run_activity",
-                             summary="A run's timeline, oldest first, each entry with a summary sentence",
-                             responses={200: RunActivity, **_errors(404)})
 integrity = extend_schema(operation_id="integrity_retrieve", summary="The organization's chain verification",
                           responses={200: Integrity, **_errors()})
 export = extend_schema(

@@ -2,7 +2,7 @@
 from django.urls import path
 
 from .export import ExportView
-from .views import ActorsView, EventDetailView, EventsView, IntegrityView, RunActivityView
+from .views import ActorsView, EventDetailView, EventsView, IntegrityView
 
 app_name = "api"
 
@@ -10,7 +10,6 @@ urlpatterns = [
     path("events", EventsView.as_view(), name="events"),
     path("events/<str:pk>", EventDetailView.as_view(), name="event-detail"),
     path("actors", ActorsView.as_view(), name="actors"),
-    path("runs/<str:run_id>/activity", RunActivityView.as_view(), name="run-activity"),
     path("integrity", IntegrityView.as_view(), name="integrity"),
     path("export", ExportView.as_view(), name="export"),
 ]
