@@ -21,10 +21,12 @@ urlpatterns = [
     path("", accounts.home, name="home"),
     path("accounts/", include(account_patterns)),
     path("audit/", include("audit.urls")),
+    path("activity/", include("activity.urls")),
     path("settings/", include("audit.urls_settings")),
     path("admin/", admin.site.urls),
     path("api/v1/", include("audit.api.urls")),
     path("api/v1/", include("syslog.api.urls")),
+    path("api/v1/", include("activity.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
 ]

@@ -19,6 +19,10 @@ class _Ref(s.Serializer):
     name = s.CharField(required=False, allow_null=True)
 
 
+class _BlueprintRef(_Ref):
+    version = s.IntegerField(required=False, allow_null=True, min_value=1, help_text="The published version.")
+
+
 class _Automation(_Ref):
     trigger = s.CharField(required=False, allow_null=True)
 
@@ -57,7 +61,7 @@ class _EventFields(s.Serializer):
     targets = _Target(many=True, required=False, max_length=20)
     run = _Ref(required=False, allow_null=True)
     task = _Ref(required=False, allow_null=True)
-    blueprint = _Ref(required=False, allow_null=True)
+    blueprint = _BlueprintRef(required=False, allow_null=True)
     changes = s.DictField(required=False, allow_null=True, help_text='Field name to {"before", "after"}.')
     source = _Source(required=False, allow_null=True)
     metadata = s.DictField(required=False, allow_null=True, help_text="At most 16 KiB serialized.")

@@ -64,4 +64,6 @@ def home(request):
     membership = request.membership
     if membership and membership.can_investigate:
         return redirect("audit:trail")
+    if membership:  # managers and members land on what happened in their runs
+        return redirect("activity:stream")
     return render(request, "home.html", {"membership": membership})
