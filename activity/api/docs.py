@@ -1,8 +1,11 @@
 """The OpenAPI description of the activity endpoints (contract §7)."""
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers as s
 
 from audit.api.docs import ActivityEntry, Errors
+
+from ..filters import RunFilter
 
 
 class ActivityRef(s.Serializer):
@@ -126,7 +129,13 @@ PAGE = [OpenApiParameter("page_size", int, description="1 to 500, default 50; ot
 TIMELINE = [OpenApiParameter("page_size", int, description="1 to 1000, default 500; otherwise 400."),
             OpenApiParameter("cursor", str, description="Opaque; follow the `next` link.")]
 
-list_runs = extend_schema(operation_id="runs_list", summary="Runs, newest activity first", parameters=PAGE,
+RUN_FILTERS = [OpenApiParameter(name, OpenApiTypes.DATETIME if name in ("since", "until") else str,
+                                enum=[value for value, _ in f.extra["choices"]] if f.extra.get("choices") else None,
+                                description=str(f.extra.get("help_text") or name))
+               for name, f in RunFilter.base_filters.items()]
+
+list_runs = extend_schema(operation_id="runs_list", summary="Runs, newest activity first",
+                          parameters=RUN_FILTERS + PAGE,
                           responses={200: RunPage, **_errors(400)})
 run_detail = extend_schema(operation_id="runs_retrieve", summary="One run as its events describe it",
                            responses={200: RunOut, **_errors(404)})

@@ -2,7 +2,6 @@
 from datetime import datetime
 
 from django.db.models import Q
-from django_filters.rest_framework import DjangoFilterBackend
 from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
 from rest_framework.response import Response
 
@@ -83,10 +82,6 @@ def timeline(view, events, reference_key: str, reference) -> Response:
 
 
 class RunsView(ActivityView):
-    filter_backends = [DjangoFilterBackend]  # documents RunFilter's parameters in the schema
-    filterset_class = RunFilter
-    queryset = Run.objects.none()
-
     @docs.list_runs
     def get(self, request):
         viewer = self.viewer()
