@@ -40,9 +40,9 @@ def test_a_single_read_stays_a_sentence(org, record):
 
 def test_transient_state_changes_within_minutes_show_once(org, record):
     steps = [("pending", "in progress"), ("in progress", "pending")]
-    rows = record([{"action": "task.status_changed", "occurred_at": at(10 - n * 3), "actor": MARIA, "task": TASK,
-                    "changes": {"status": {"before": before, "after": after}}} for n, (before, after) in enumerate(steps)]
-                  + [{"action": "task.completed", "occurred_at": at(1), "actor": MARIA, "task": TASK}])
+    changes = [{"action": "task.status_changed", "occurred_at": at(10 - n * 3), "actor": MARIA, "task": TASK,
+                "changes": {"status": {"before": before, "after": after}}} for n, (before, after) in enumerate(steps)]
+    rows = record(changes + [{"action": "task.completed", "occurred_at": at(1), "actor": MARIA, "task": TASK}])
     items = items_of(rows)
     assert [item.kind for item in items] == ["event", "group"]
     assert items[1].sentence.startswith("Approve budget went pending → in progress → pending and back within 3 minutes")
