@@ -117,7 +117,7 @@ _CATALOG = [
     _A("integrity.verified", "system", "{actor} verified the audit chain", ocsf_activity=2),
     # Workflow data
     _A("run.launched", "data", "{actor} launched {run}", ocsf_activity=1),
-    _A("run.completed", "data", "{run} was completed", ocsf_activity=3),
+    _A("run.completed", "data", "{actor} completed {run}", ocsf_activity=3),
     _A("run.archived", "data", "{actor} archived {run}", ocsf_activity=3),
     _A("run.started", "data", "{actor} started {run}", ocsf_activity=1),
     _A("run.cancelled", "data", "{actor} cancelled {run}", ocsf_activity=3),

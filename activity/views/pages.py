@@ -101,6 +101,8 @@ def version_compare(request, blueprint_id, a, b):
     older, newer = version_of(blueprint, a), version_of(blueprint, b)
     if older is None or newer is None:
         not_visible(request, "blueprint version")
+    rows = compare_versions(older, newer)
     return render(request, "activity/compare.html", {
-        "blueprint": blueprint, "older": older, "newer": newer, "rows": compare_versions(older, newer),
+        "blueprint": blueprint, "older": older, "newer": newer, "pair": (older, newer), "rows": rows,
+        "changed": sum(row["changed"] for row in rows),
         "versions": versions_of(blueprint).values_list("version", flat=True)})
