@@ -43,7 +43,8 @@ def test_a_manager_reads_a_run_and_what_the_automation_did(page, live_server, ac
     bot_entry = page.locator("li.by-bot", has_text="assigned Upload documents").first
     assert not bot_entry.locator(".automation").is_visible()
     bot_entry.locator("summary").click()
-    assert bot_entry.locator(".automation").inner_text() == "Auto-assign reviewers, triggered by Approve budget completed"
+    automation = bot_entry.locator(".automation").inner_text()
+    assert automation == "Auto-assign reviewers, triggered by Approve budget completed"
 
     page.select_option("select[name=person]", "bot")
     page.click("text=Apply filters")
@@ -59,7 +60,8 @@ def test_a_manager_opens_a_blueprints_merged_version_and_compares(page, live_ser
     page.click("header >> text=Blueprints")
     page.click("text=Budget approval")
     page.click("nav.tabs >> text=Activity")
-    merge = page.locator("ol.feed > li", has_text="Version 2 published by Maria Lopez: 4 draft edits by 2 people merged")
+    merged = "Version 2 published by Maria Lopez: 4 draft edits by 2 people merged"
+    merge = page.locator("ol.feed > li", has_text=merged)
     merge.locator("summary").click()
     assert merge.locator("ol.merged > li").count() == 4
     merge.locator("text=Compare with version 1").click()
