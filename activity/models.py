@@ -27,8 +27,6 @@ class Run(models.Model):
         constraints = [models.UniqueConstraint(fields=["organization", "run_id"], name="one_run_per_id")]
         indexes = [
             models.Index(fields=["organization", "last_activity_at", "id"], name="run_org_recent"),
-            models.Index(fields=["organization", "status", "last_activity_at"], name="run_org_status"),
-            models.Index(fields=["organization", "blueprint_id", "last_activity_at"], name="run_org_blueprint"),
         ]
 
     def __str__(self):

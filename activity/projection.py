@@ -1,14 +1,16 @@
 """Keeps the activity projections in step with the trail, inside the recording transaction.
 
-`project_events` folds new events, in seq order, into the runs, tasks, blueprints and versions they
-describe: one read and one upsert per table per recorded batch. The recording transaction holds the
-organization's chain-head lock, so no other writer folds into the same rows meanwhile. The rebuild
-command feeds the whole trail through this same function, so a rebuild equals what live recording built.
+`project_events` folds new events, in seq order, into per-batch deltas of the runs, tasks and participants
+they describe, merged by one upsert per table (`activity.upserts`); blueprints, rarer and carrying their
+pending draft merge, are read and written back. The recording transaction holds the organization's
+chain-head lock, so no other writer folds into the same rows meanwhile. The rebuild command feeds the whole
+trail through this same function, so a rebuild equals what live recording built.
 """
 from audit.canonical import format_timestamp
 from audit.catalog import Summary, spec_for
 
-from .models import Blueprint, BlueprintVersion, Participant, Run, Task
+from .models import Blueprint, BlueprintVersion
+from .upserts import insert_participants, upsert_runs, upsert_tasks
 
 # What the events say about a run's status and a task's state (data, not branches).
 RUN_STATUS = {"run.started": "active", "run.launched": "active", "run.completed": "completed",
@@ -23,73 +25,41 @@ ASSIGN_ACTIONS = {"task.assigned"}
 
 def project_events(organization, rows) -> None:
     """Fold `rows` (AuditEvents of one organization, in seq order, actors loaded) into the projections."""
-    runs = _existing(Run, organization, "run_id", {row.run_id for row in rows if row.run_id})
-    tasks = _existing(Task, organization, "task_id", {row.task_id for row in rows if row.task_id})
-    blueprints = _existing(Blueprint, organization, "blueprint_id",
-                           {row.blueprint_id for row in rows if row.blueprint_id})
-    known_tasks = set(tasks)
+    runs: dict[str, dict] = {}
+    tasks: dict[str, dict] = {}
     participants: dict[tuple[str, str], tuple[str, str]] = {}
-    versions: dict[tuple[str, int], BlueprintVersion] = {}
+    blueprint_rows = []
     for row in rows:
-        if row.blueprint_id:
-            _fold_blueprint(_get(blueprints, Blueprint, organization, "blueprint_id", row), row, versions)
         if row.task_id:
-            _fold_task(_get(tasks, Task, organization, "task_id", row), row, participants)
+            _fold_task(tasks, row, participants)
         if row.run_id:
-            _fold_run(_get(runs, Run, organization, "run_id", row), row, participants)
-    for task_id in set(tasks) - known_tasks:
-        run = runs.get(tasks[task_id].run_id)
-        if run is not None:
-            run.task_count += 1
-    _upsert(Blueprint, blueprints.values(), "blueprint_id")
-    _upsert(Task, tasks.values(), "task_id")
-    _upsert(Run, runs.values(), "run_id")
-    if versions:
-        BlueprintVersion.objects.bulk_create(
-            versions.values(), update_conflicts=True, unique_fields=["organization", "blueprint_id", "version"],
-            update_fields=[f.name for f in BlueprintVersion._meta.concrete_fields
-                           if f.name not in ("id", "organization", "blueprint_id", "version")])
+            _fold_run(runs, row, participants)
+        if row.blueprint_id and not row.run_id:  # a run's events name its blueprint, but are the run's history
+            blueprint_rows.append(row)
+    for task in tasks.values():  # completed_at is kept while the task is completed
+        if task["state"] and task["state"] != "completed":
+            task["completed_at"] = None
+    if blueprint_rows:
+        _project_blueprints(organization, blueprint_rows)
+    if tasks:
+        upsert_tasks(organization, tasks.values())
+    if runs:
+        upsert_runs(organization, runs.values())
     if participants:
-        Participant.objects.bulk_create(
-            [Participant(organization=organization, run_id=run_id, actor_id=actor_id, actor_kind=kind, name=name)
-             for (run_id, actor_id), (kind, name) in participants.items()], ignore_conflicts=True)
+        insert_participants(organization, participants)
 
 
-def _existing(model, organization, key: str, ids: set) -> dict:
-    if not ids:
-        return {}
-    return {getattr(obj, key): obj for obj in model.objects.filter(organization=organization, **{f"{key}__in": ids})}
+def _delta(found: dict, ident: str, row, **blank) -> dict:
+    delta = found.get(ident)
+    if delta is None:
+        delta = found[ident] = {"id": ident, "first": row.occurred_at, "last": row.occurred_at, "count": 0, **blank}
+    delta["first"], delta["last"] = min(delta["first"], row.occurred_at), max(delta["last"], row.occurred_at)
+    delta["count"] += 1
+    return delta
 
 
-def _get(found: dict, model, organization, key: str, row):
-    ident = getattr(row, key)
-    obj = found.get(ident)
-    if obj is None:
-        obj = found[ident] = model(organization=organization, first_activity_at=row.occurred_at,
-                                   last_activity_at=row.occurred_at, **{key: ident})
-    return obj
-
-
-def _upsert(model, objs, key: str) -> None:
-    objs = list(objs)
-    if not objs:
-        return
-    for obj in objs:  # one INSERT .. ON CONFLICT for new and known rows alike
-        obj.pk = None
-    fixed = ("id", "organization", key)
-    model.objects.bulk_create(objs, update_conflicts=True, unique_fields=["organization", key],
-                              update_fields=[f.name for f in model._meta.concrete_fields if f.name not in fixed])
-
-
-def _touch(obj, row) -> None:
-    obj.first_activity_at = min(obj.first_activity_at, row.occurred_at)
-    obj.last_activity_at = max(obj.last_activity_at, row.occurred_at)
-    obj.event_count += 1
-
-
-def _participate(participants, run_id, row) -> None:
-    actor = row.actor
-    participants[(run_id, actor.external_id)] = (actor.kind, actor.name)
+def _participate(participants, run_id, actor_id, kind, name) -> None:
+    participants.setdefault((run_id, actor_id), (kind, name or ""))
 
 
 def assignee_of(row) -> tuple[str, str] | None:
@@ -103,44 +73,69 @@ def assignee_of(row) -> tuple[str, str] | None:
     return None
 
 
-def _fold_run(run, row, participants) -> None:
-    _touch(run, row)
-    run.name = (row.run or {}).get("name") or run.name
+def _fold_run(runs, row, participants) -> None:
+    run = _delta(runs, row.run_id, row, name="", blueprint_id="", blueprint_name="", blueprint_version=None,
+                 status="", started_at=None, completed_at=None)
+    run["name"] = (row.run or {}).get("name") or run["name"]
     if row.blueprint:
-        run.blueprint_id = row.blueprint_id
-        run.blueprint_name = row.blueprint.get("name") or run.blueprint_name
-        run.blueprint_version = row.blueprint.get("version") or run.blueprint_version
-    status = RUN_STATUS.get(row.action)
-    if status:
-        run.status = status
+        run["blueprint_id"] = row.blueprint_id
+        run["blueprint_name"] = row.blueprint.get("name") or run["blueprint_name"]
+        run["blueprint_version"] = row.blueprint.get("version") or run["blueprint_version"]
+    run["status"] = RUN_STATUS.get(row.action) or run["status"]
     if row.action in RUN_STARTS:
-        run.started_at = min(run.started_at, row.occurred_at) if run.started_at else row.occurred_at
+        run["started_at"] = min(run["started_at"], row.occurred_at) if run["started_at"] else row.occurred_at
     if row.action in RUN_ENDS:
-        run.completed_at = row.occurred_at
-    _participate(participants, run.run_id, row)
+        run["completed_at"] = row.occurred_at
+    _participate(participants, row.run_id, row.actor.external_id, row.actor.kind, row.actor.name)
 
 
-def _fold_task(task, row, participants) -> None:
-    _touch(task, row)
-    task.name = (row.task or {}).get("name") or task.name
-    task.run_id = row.run_id or task.run_id
+def _fold_task(tasks, row, participants) -> None:
+    task = _delta(tasks, row.task_id, row, run_id="", name="", state="", assignee_id="", assignee_name="",
+                  completed_at=None)
+    task["name"] = (row.task or {}).get("name") or task["name"]
+    task["run_id"] = row.run_id or task["run_id"]
     status = (row.changes or {}).get("status")
     state = status.get("after") if isinstance(status, dict) and isinstance(status.get("after"), str) else None
-    task.state = state or TASK_STATE.get(row.action) or task.state
+    task["state"] = state or TASK_STATE.get(row.action) or task["state"]
     if row.action == "task.completed":
-        task.completed_at = row.occurred_at
-    elif row.action == "task.reopened":
-        task.completed_at = None
+        task["completed_at"] = row.occurred_at
     if row.action in ASSIGN_ACTIONS:
         assignee = assignee_of(row)
         if assignee:
-            task.assignee_id, task.assignee_name = assignee
+            task["assignee_id"], task["assignee_name"] = assignee
             if row.run_id:
-                participants.setdefault((row.run_id, assignee[0]), ("user", assignee[1]))
+                _participate(participants, row.run_id, assignee[0], "user", assignee[1])
+
+
+def _project_blueprints(organization, rows) -> None:
+    """Blueprints carry the merge of their pending draft edits: read, folded in Python, written back."""
+    blueprints = {bp.blueprint_id: bp for bp in Blueprint.objects.filter(
+        organization=organization, blueprint_id__in={row.blueprint_id for row in rows})}
+    versions: dict[tuple[str, int], BlueprintVersion] = {}
+    for row in rows:
+        blueprint = blueprints.get(row.blueprint_id)
+        if blueprint is None:
+            blueprint = blueprints[row.blueprint_id] = Blueprint(
+                organization=organization, blueprint_id=row.blueprint_id, first_activity_at=row.occurred_at,
+                last_activity_at=row.occurred_at)
+        _fold_blueprint(blueprint, row, versions)
+    for blueprint in blueprints.values():  # one INSERT .. ON CONFLICT for new and known rows alike
+        blueprint.pk = None
+    Blueprint.objects.bulk_create(
+        blueprints.values(), update_conflicts=True, unique_fields=["organization", "blueprint_id"],
+        update_fields=[f.name for f in Blueprint._meta.concrete_fields
+                       if f.name not in ("id", "organization", "blueprint_id")])
+    if versions:
+        BlueprintVersion.objects.bulk_create(
+            versions.values(), update_conflicts=True, unique_fields=["organization", "blueprint_id", "version"],
+            update_fields=[f.name for f in BlueprintVersion._meta.concrete_fields
+                           if f.name not in ("id", "organization", "blueprint_id", "version")])
 
 
 def _fold_blueprint(blueprint, row, versions) -> None:
-    _touch(blueprint, row)
+    blueprint.first_activity_at = min(blueprint.first_activity_at, row.occurred_at)
+    blueprint.last_activity_at = max(blueprint.last_activity_at, row.occurred_at)
+    blueprint.event_count += 1
     blueprint.name = (row.blueprint or {}).get("name") or blueprint.name
     if spec_for(row.action).summary == Summary.DRAFT_EDITS or (row.changes and row.action in PUBLISH_ACTIONS):
         _merge_draft_edit(blueprint, row)

@@ -1,0 +1,107 @@
+"""Merging a batch's run, task and participant deltas into their tables: one INSERT .. ON CONFLICT per table.
+
+The merge is written in SQL so the recording pays no read and no ORM per row: counts add up, first and last
+activity take the earlier and later, names and states take the batch's latest non-empty value. Every rule is
+associative, so folding a trail in any batches (live, or the rebuild's) gives the same rows. PostgreSQL gets
+the rows as one array per column through unnest() (a short statement, parsed once, however many rows);
+SQLite gets VALUES lists. The merge clauses are shared; only the names of two-argument min and max differ.
+"""
+import psycopg
+from django.db import connection
+
+from .models import Participant, Run, Task
+
+ROWS_PER_STATEMENT = 200  # SQLite: stays under its bound-parameter limit
+
+TASK_COLUMNS = (("organization_id", "bigint"), ("task_id", "text"), ("run_id", "text"), ("name", "text"),
+                ("state", "text"), ("assignee_id", "text"), ("assignee_name", "text"),
+                ("completed_at", "timestamptz"), ("first_activity_at", "timestamptz"),
+                ("last_activity_at", "timestamptz"), ("event_count", "integer"))
+RUN_COLUMNS = (("organization_id", "bigint"), ("run_id", "text"), ("name", "text"), ("blueprint_id", "text"),
+               ("blueprint_name", "text"), ("blueprint_version", "integer"), ("status", "text"),
+               ("started_at", "timestamptz"), ("completed_at", "timestamptz"), ("first_activity_at", "timestamptz"),
+               ("last_activity_at", "timestamptz"), ("event_count", "integer"))
+PARTICIPANT_COLUMNS = (("organization_id", "bigint"), ("run_id", "text"), ("actor_id", "text"),
+                       ("actor_kind", "text"), ("name", "text"))
+# A run's task count, counted from the task table as it stands after the batch's tasks were merged.
+TASK_COUNT = ("task_count", f"(SELECT COUNT(*) FROM {Task._meta.db_table} k "  # noqa: S608 - names, not values
+                            "WHERE k.organization_id = {org} AND k.run_id = {run})")
+
+
+def _least_greatest() -> tuple[str, str]:
+    return ("MIN", "MAX") if connection.vendor == "sqlite" else ("LEAST", "GREATEST")
+
+
+def _insert(table: str, columns, rows: list[list], conflict: str, counted=None) -> None:
+    """INSERT the rows (values in `columns` order) with the ON CONFLICT clause; `counted` adds TASK_COUNT."""
+    names = [name for name, _ in columns] + ([counted[0]] if counted else [])
+    head = f"INSERT INTO {table} AS t ({', '.join(names)}) "
+    if connection.vendor == "postgresql":
+        arrays = ", ".join(f"%b::{kind}[]" for _, kind in columns)
+        extra = ", " + counted[1].format(org="v.organization_id", run="v.run_id") if counted else ""
+        connection.ensure_connection()
+        # A server-binding cursor on Django's own connection (same transaction): the arrays go as binary
+        # parameters, with no quoting of every element into the statement's text.
+        with psycopg.Cursor(connection.connection) as cursor:
+            cursor.execute(head + f"SELECT v.*{extra} FROM unnest({arrays}) AS v({', '.join(names[:len(columns)])}) "
+                           + conflict, [list(column) for column in zip(*rows, strict=True)])
+        return
+    with connection.cursor() as cursor:
+        adapt = connection.ops.adapt_datetimefield_value
+        kinds = [kind for _, kind in columns]
+        row_sql = "(" + ", ".join(["%s"] * len(columns)) + (", " + counted[1].format(org="%s", run="%s")
+                                                             if counted else "") + ")"
+        for start in range(0, len(rows), ROWS_PER_STATEMENT):
+            chunk = rows[start:start + ROWS_PER_STATEMENT]
+            params = []
+            for row in chunk:
+                params += [adapt(v) if kind == "timestamptz" else v for v, kind in zip(row, kinds, strict=True)]
+                params += [row[0], row[1]] if counted else []
+            cursor.execute(head + "VALUES " + ", ".join([row_sql] * len(chunk)) + " " + conflict, params)
+
+
+def upsert_tasks(organization, deltas) -> None:
+    least, greatest = _least_greatest()
+    rows = [[organization.pk, d["id"], d["run_id"], d["name"], d["state"], d["assignee_id"], d["assignee_name"],
+             d["completed_at"], d["first"], d["last"], d["count"]] for d in deltas]
+    state = "COALESCE(NULLIF(excluded.state, ''), t.state)"
+    _insert(Task._meta.db_table, TASK_COLUMNS, rows,
+            "ON CONFLICT (organization_id, task_id) DO UPDATE SET "
+            "run_id = COALESCE(NULLIF(excluded.run_id, ''), t.run_id), "
+            "name = COALESCE(NULLIF(excluded.name, ''), t.name), "
+            f"state = {state}, "
+            "assignee_name = CASE WHEN excluded.assignee_id <> '' THEN excluded.assignee_name "
+            "ELSE t.assignee_name END, "
+            "assignee_id = CASE WHEN excluded.assignee_id <> '' THEN excluded.assignee_id ELSE t.assignee_id END, "
+            f"completed_at = CASE WHEN {state} = 'completed' THEN COALESCE(excluded.completed_at, t.completed_at) "
+            "END, "
+            f"first_activity_at = {least}(t.first_activity_at, excluded.first_activity_at), "
+            f"last_activity_at = {greatest}(t.last_activity_at, excluded.last_activity_at), "
+            "event_count = t.event_count + excluded.event_count")
+
+
+def upsert_runs(organization, deltas) -> None:
+    """Runs after their tasks, so that each run's task count includes the batch's new tasks."""
+    least, greatest = _least_greatest()
+    rows = [[organization.pk, d["id"], d["name"], d["blueprint_id"], d["blueprint_name"], d["blueprint_version"],
+             d["status"], d["started_at"], d["completed_at"], d["first"], d["last"], d["count"]] for d in deltas]
+    latest = "{0} = COALESCE(NULLIF(excluded.{0}, ''), t.{0})"
+    _insert(Run._meta.db_table, RUN_COLUMNS, rows,
+            "ON CONFLICT (organization_id, run_id) DO UPDATE SET " +
+            ", ".join(latest.format(name) for name in ("name", "blueprint_id", "blueprint_name", "status")) + ", "
+            "blueprint_version = COALESCE(excluded.blueprint_version, t.blueprint_version), "
+            f"started_at = {least}(COALESCE(t.started_at, excluded.started_at), "
+            "COALESCE(excluded.started_at, t.started_at)), "
+            "completed_at = COALESCE(excluded.completed_at, t.completed_at), "
+            f"first_activity_at = {least}(t.first_activity_at, excluded.first_activity_at), "
+            f"last_activity_at = {greatest}(t.last_activity_at, excluded.last_activity_at), "
+            "event_count = t.event_count + excluded.event_count, task_count = excluded.task_count",
+            counted=TASK_COUNT)
+
+
+def insert_participants(organization, participants: dict) -> None:
+    """(run id, actor id) -> (kind, name); the first time an actor takes part is kept."""
+    rows = [[organization.pk, run_id, actor_id, kind, name] for (run_id, actor_id), (kind, name)
+            in participants.items()]
+    _insert(Participant._meta.db_table, PARTICIPANT_COLUMNS, rows,
+            "ON CONFLICT (organization_id, run_id, actor_id) DO NOTHING")
