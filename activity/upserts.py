@@ -42,9 +42,9 @@ def _insert(table: str, columns, rows: list[list], conflict: str, counted=None) 
         connection.ensure_connection()
         # A server-binding cursor on Django's own connection (same transaction): the arrays go as binary
         # parameters, with no quoting of every element into the statement's text.
+        source = f"SELECT v.*{extra} FROM unnest({arrays}) AS v({', '.join(names[:len(columns)])}) "  # noqa: S608
         with psycopg.Cursor(connection.connection) as cursor:
-            cursor.execute(head + f"SELECT v.*{extra} FROM unnest({arrays}) AS v({', '.join(names[:len(columns)])}) "
-                           + conflict, [list(column) for column in zip(*rows, strict=True)])
+            cursor.execute(head + source + conflict, [list(column) for column in zip(*rows, strict=True)])
         return
     with connection.cursor() as cursor:
         adapt = connection.ops.adapt_datetimefield_value
