@@ -62,9 +62,14 @@ def sentence(event) -> str:
         status_before=_status(event, "before"),
         status_after=_status(event, "after"),
     )
-    text = spec_for(event.action).sentence.format_map(values)
+    template = spec_for(event.action).sentence
+    text = template.format_map(values)
     if event.actor_kind == "bot":
-        text += ": " + automation_phrase(event)
+        phrase = automation_phrase(event)
+        if "{automation}" not in template:
+            text += ": " + phrase
+        elif ", triggered by" in phrase:  # the sentence names the automation already: add what set it off
+            text += phrase[phrase.index(", triggered by"):]
     if event.outcome == "failure":
         text += " (failed" + (f": {event.reason})" if event.reason else ")")
     return text[:1].upper() + text[1:]

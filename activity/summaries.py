@@ -142,7 +142,8 @@ def draft_edits(entries) -> list:
         if len(group) == 1:
             items.extend(group)
             continue
-        subject = group[0].event.blueprint.get("name") or group[0].event.blueprint_id
+        event = group[0].event
+        subject = (event.blueprint or {}).get("name") or event.blueprint_id or "a blueprint"
         items.append(Group(Summary.DRAFT_EDITS, f"{len(group)} draft edits by {_people(group)} to {subject}", group))
     return items
 

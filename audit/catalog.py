@@ -139,8 +139,8 @@ _CATALOG = [
     # Automation
     _A("automation.executed", "automation", "{actor} ran automation {automation}",
        ocsf_class=OCSF_SCHEDULED_JOB, ocsf_activity=6),
-    _A("automation.failed", "automation", "Automation {automation} failed", ocsf_class=OCSF_SCHEDULED_JOB,
-       ocsf_activity=6),
+    _A("automation.failed", "automation", "{actor} could not run automation {automation}",
+       ocsf_class=OCSF_SCHEDULED_JOB, ocsf_activity=6),
     _A("health.checked", "system", "{actor} checked {target}", summary=Summary.HEALTH_CHECKS, ocsf_activity=99),
     # System log kinds (kept in the system log store, never in the chain)
     _A("webhook.failed", "system", "A webhook delivery failed", store=Store.SYSLOG,

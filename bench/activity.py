@@ -38,12 +38,11 @@ def main(argv=None) -> int:
         print("The activity benchmark compares against raw PostgreSQL: set DATABASE_URL to a PostgreSQL database.")
         return 2
     print(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs (figures under contention)")
-    rows = _ingest(args.events, args.batch, args.rounds)
-    rows += _run_tab(args.run_events, args.requests)
-    rows += _runs_list(args.runs, args.requests)
     from bench.common import report
 
-    report("Activity history", rows)
+    report("Recording with the activity projections", _ingest(args.events, args.batch, args.rounds))
+    report("A run's Activity tab", _run_tab(args.run_events, args.requests))
+    report("The runs list", _runs_list(args.runs, args.requests))
     return 0
 
 

@@ -10,6 +10,7 @@ SUMMARY_LABELS = {
     Summary.ACCESS_PATTERN: "Yes: the first read in a window is recorded, later ones are counted in one summary",
     Summary.TRANSIENT_STATE: "Kept in full; collapsed in the activity feed",
     Summary.DRAFT_EDITS: "Kept in full; merged into the publish event in the activity feed",
+    Summary.HEALTH_CHECKS: "Kept in full; aggregated into counts in the activity feed",
 }
 
 

@@ -70,3 +70,9 @@ def test_unpublished_draft_edits_show_as_one_line(org, record):
                    for n in range(5)])
     [item] = items_of(rows)
     assert item.sentence == "5 draft edits by 2 people to Onboarding"
+
+
+def test_draft_edits_that_name_no_blueprint_still_summarize(org, record):
+    rows = record([{"action": "blueprint.draft_edited", "occurred_at": at(30 - n), "actor": MARIA} for n in range(2)])
+    [item] = items_of(rows)
+    assert item.sentence == "2 draft edits by 1 person to a blueprint"

@@ -11,7 +11,8 @@ FIELDS = {"status": ["draft", "in review", "approved"], "amount_eur": [1200, 185
           "carrier": ["DHL", "Maersk", "DB Schenker"], "risk_rating": ["low", "medium", "high"]}
 AUTOMATIONS = [("auto-assign-reviewer", "Auto-assign reviewers", "the previous step completed"),
                ("auto-escalate-overdue", "Escalate overdue tasks", "schedule.daily"),
-               ("auto-request-documents", "Request missing documents", "run.launched")]
+               ("auto-request-documents", "Request missing documents", "the run started"),
+               ("auto-close-run", "Close finished runs", "the last task completed")]
 BROWSERS = ["Mozilla/5.0 (Windows NT 10.0; Win64; x64) Chrome/126.0", "Mozilla/5.0 (Macintosh) Safari/17.5",
             "Mozilla/5.0 (X11; Linux x86_64) Firefox/128.0"]
 API_CLIENT = {"kind": "api_client", "id": "api_key:erp-sync", "name": "ERP sync"}
@@ -133,7 +134,7 @@ def _run(w: _Writer, number: int, published: dict) -> None:
         _task(w, moment, {"id": f"{run['id']}-t{position + 1}", "name": step}, context, trigger)
         finished, trigger = finished + 1, f"{step} completed"
     if finished == len(steps):
-        w.bot("run.completed", moment + timedelta(minutes=1), AUTOMATIONS[0][:2] + ("the last task completed",),
+        w.bot("run.completed", moment + timedelta(minutes=1), AUTOMATIONS[3],
               targets=[{"type": "run", **run}], **context)
 
 
