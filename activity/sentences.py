@@ -3,6 +3,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from django.conf import settings
+from django.utils import timezone
 
 from audit.catalog import spec_for
 
@@ -75,8 +76,25 @@ def sentence(event) -> str:
     return text[:1].upper() + text[1:]
 
 
+def absolute_time(moment) -> str:
+    """`Sun 29 Nov 2026, 11:59:00 UTC` in the active time zone (strftime: the page shows one per entry)."""
+    return timezone.localtime(moment).strftime("%a %-d %b %Y, %H:%M:%S %Z")
+
+
+class Moments:
+    """The ISO and the readable form of an entry's time, for its <time> element."""
+
+    @property
+    def iso(self) -> str:
+        return self.at.isoformat()
+
+    @property
+    def absolute(self) -> str:
+        return absolute_time(self.at)
+
+
 @dataclass
-class Entry:
+class Entry(Moments):
     """One event as the activity pages show it."""
 
     event: object

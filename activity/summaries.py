@@ -13,12 +13,13 @@ from django.utils import timezone
 from audit.catalog import Summary, spec_for
 
 from .projection import TASK_STATE
+from .sentences import Moments
 
 TRANSIENT_WINDOW = timedelta(minutes=15)   # state changes closer than this collapse into one entry
 
 
 @dataclass
-class Group:
+class Group(Moments):
     """Several entries shown as one sentence, expandable into them."""
 
     mode: str

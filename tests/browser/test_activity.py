@@ -69,13 +69,25 @@ def test_a_manager_opens_a_blueprints_merged_version_and_compares(page, live_ser
     assert page.locator("tr.changed").count() == 2
 
 
-def test_the_activity_screenshots_for_the_readme(page, live_server, acme, tmp_path):
-    sign_in(page, live_server, "manager@acme.test")
-    page.goto(f"{live_server.url}/activity/runs/run-1/?tab=activity")
-    page.locator("li.by-bot", has_text="assigned Upload documents").first.locator("summary").click()
+def test_the_activity_screenshots_for_the_readme(page, live_server, tmp_path):
+    """Taken from the demo (seed_demo), as Maria Lopez, a manager: what the README shows is what the demo shows."""
+    from django.core.management import call_command
+
+    from audit.management.commands.seed_demo import DEMO_PASSWORD
+
+    call_command("seed_demo", stdout=open(os.devnull, "w"))  # noqa: SIM115
+    page.set_viewport_size({"width": 1400, "height": 1000})
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.fill("input[name=username]", "maria.lopez@northwind.demo")
+    page.fill("input[name=password]", DEMO_PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{live_server.url}/activity/")
+    page.click("section.run-group h2 a >> nth=0")
+    page.locator("li.by-bot", has_text="assigned").first.locator("summary").click()
     shots = {"screenshot-run-activity.png": tmp_path / "run.png", "screenshot-version-compare.png": tmp_path / "v.png"}
     page.screenshot(path=str(shots["screenshot-run-activity.png"]), full_page=True)
-    page.goto(f"{live_server.url}/activity/blueprints/bp-1/versions/1/compare/2/")
+    page.goto(f"{live_server.url}/activity/blueprints/bp-onboarding/versions/3/compare/4/")
+    assert page.locator("tr.changed").count() >= 3
     page.screenshot(path=str(shots["screenshot-version-compare.png"]), full_page=True)
     for name, shot in shots.items():
         assert shot.stat().st_size > 10_000

@@ -27,7 +27,7 @@ def step_fields(steps: list[str]) -> dict:
 
 def _edit(rng, name: str, value):
     if name == "title":
-        return f"{value or 'Untitled'} (rev {rng.randint(2, 9)})"
+        return f"{(value or 'Untitled').split(' (rev')[0]} (rev {rng.randint(2, 30)})"
     if name == "approver_role":
         return rng.choice([a for a in APPROVERS if a != value])
     if name == "reminder_hours":
@@ -38,7 +38,7 @@ def _edit(rng, name: str, value):
 def blueprint_history(w, blueprint_id: str) -> list[tuple[int, datetime]]:
     """Records the blueprint's creation, draft edits and publishes; returns (version, published_at) pairs."""
     name, steps = BLUEPRINTS[blueprint_id]
-    editors = [w.pick("manager", "admin") for _ in range(3)]
+    editors = w.rng.sample([p for p in w.people if p.role in ("manager", "admin")], 3)
     fields = step_fields(steps)
     fields["title"] = name
     ref = {"id": blueprint_id, "name": name}
@@ -51,7 +51,7 @@ def blueprint_history(w, blueprint_id: str) -> list[tuple[int, datetime]]:
             moment += timedelta(minutes=w.rng.randint(3, 40))
             field = w.rng.choice(list(fields))
             before, fields[field] = fields[field], _edit(w.rng, field, fields[field])
-            w.by("blueprint.draft_edited", moment, w.rng.choice(editors[:1 + number % 3]), blueprint=ref,
+            w.by("blueprint.draft_edited", moment, w.rng.choice(editors[:min(3, number)]), blueprint=ref,
                  changes={field: {"before": before, "after": fields[field]}})
         moment += timedelta(hours=1)
         w.by("blueprint.published", moment, editors[0], blueprint={**ref, "version": number},
