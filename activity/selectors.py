@@ -1,7 +1,7 @@
 """Scoped reads of the activity history: who sees which runs, tasks and blueprints, written once."""
 from dataclasses import dataclass
 
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from audit.models import Actor, AuditEvent, Organization, Role
 from audit.selectors import events_for
@@ -36,8 +36,9 @@ def runs_for(viewer: Viewer) -> QuerySet[Run]:
     runs = Run.objects.filter(organization=viewer.organization)
     if viewer.sees_every_run:
         return runs
-    taking_part = Participant.objects.filter(organization=viewer.organization, actor_id__in=viewer.actor_ids)
-    return runs.filter(run_id__in=taking_part.values("run_id"))
+    # EXISTS per run, walked in the list's (last_activity_at) order: a page needs only its first matches.
+    return runs.filter(Exists(Participant.objects.filter(organization=viewer.organization, run_id=OuterRef("run_id"),
+                                                         actor_id__in=viewer.actor_ids)))
 
 
 def run_for(viewer: Viewer, run_id: str) -> Run | None:

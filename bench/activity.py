@@ -209,8 +209,8 @@ def _runs_list(runs: int, requests: int) -> list[tuple[str, str]]:
     member = _person(organization, "member", actor_id="u-3")
     figures += _figures(f"runs list, member ({runs * 2 // 50:,} of their runs)", _timed(member, "/activity/runs/",
                                                                                        requests),
-                        _raw("SELECT r.* FROM activity_run r WHERE r.organization_id = %s AND r.run_id IN "
-                             "(SELECT run_id FROM activity_participant WHERE organization_id = %s AND actor_id = "
-                             "ANY(%s)) ORDER BY r.last_activity_at DESC, r.id DESC LIMIT 51",
+                        _raw("SELECT r.* FROM activity_run r WHERE r.organization_id = %s AND EXISTS (SELECT 1 FROM "
+                             "activity_participant p WHERE p.organization_id = %s AND p.run_id = r.run_id AND "
+                             "p.actor_id = ANY(%s)) ORDER BY r.last_activity_at DESC, r.id DESC LIMIT 51",
                              [organization.pk, organization.pk, ["u-3"]], requests))
     return figures
