@@ -36,6 +36,8 @@ class Run(models.Model):
 class Participant(models.Model):
     """Who took part in a run: every actor of its events, and every assignee of its tasks."""
 
+    # Keyed by what it is: no serial id to draw and index for each of the many pairs every batch offers.
+    pk = models.CompositePrimaryKey("organization_id", "run_id", "actor_id")
     organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
     run_id = models.CharField(max_length=200)
     actor_id = models.CharField(max_length=200)
@@ -43,8 +45,6 @@ class Participant(models.Model):
     name = models.CharField(max_length=200, blank=True)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["organization", "run_id", "actor_id"],
-                                               name="one_participation")]
         indexes = [models.Index(fields=["organization", "actor_id", "run_id"], name="participant_org_actor")]
 
 
@@ -63,7 +63,8 @@ class Task(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["organization", "task_id"], name="one_task_per_id")]
-        indexes = [models.Index(fields=["organization", "run_id", "first_activity_at"], name="task_org_run")]
+        # Only columns a task's events never change after its first: its updates can stay on their page (HOT).
+        indexes = [models.Index(fields=["organization", "run_id"], name="task_org_run")]
 
     def __str__(self):
         return self.name or self.task_id

@@ -41,10 +41,9 @@ def project_events(organization, rows) -> None:
             task["completed_at"] = None
     if blueprint_rows:
         _project_blueprints(organization, blueprint_rows)
-    if tasks:
-        upsert_tasks(organization, tasks.values())
+    gained_tasks = upsert_tasks(organization, list(tasks.values())) if tasks else {}
     if runs:
-        upsert_runs(organization, runs.values())
+        upsert_runs(organization, runs.values(), gained_tasks)
     if participants:
         insert_participants(organization, participants)
 
