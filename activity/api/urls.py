@@ -15,6 +15,6 @@ urlpatterns = [
     path("blueprints/<str:blueprint_id>", views.BlueprintDetailView.as_view(), name="blueprint-detail"),
     path("blueprints/<str:blueprint_id>/activity", views.BlueprintActivityView.as_view(), name="blueprint-activity"),
     path("blueprints/<str:blueprint_id>/versions", views.BlueprintVersionsView.as_view(), name="blueprint-versions"),
-    path("blueprints/<str:blueprint_id>/versions/<int:a>/compare/<int:b>", views.VersionCompareView.as_view(),
+    path("blueprints/<str:blueprint_id>/versions/<str:a>/compare/<str:b>", views.VersionCompareView.as_view(),
          name="version-compare"),
 ]

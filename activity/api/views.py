@@ -168,7 +168,9 @@ class VersionCompareView(ActivityView):
     @docs.version_compare
     def get(self, request, blueprint_id, a, b):
         blueprint = _blueprint(self, blueprint_id)
-        older, newer = version_of(blueprint, a), version_of(blueprint, b)
+        if not (a.isdigit() and b.isdigit() and len(a) < 10 and len(b) < 10):  # a JSON 404, not the URL router's
+            raise NotFound("Versions are positive whole numbers.")
+        older, newer = version_of(blueprint, int(a)), version_of(blueprint, int(b))
         if older is None or newer is None:
             raise NotFound("No such published version of this blueprint.")
         return Response({"blueprint": {"id": blueprint.blueprint_id, "name": blueprint.name or None},
