@@ -117,3 +117,12 @@ def test_a_run_page_escapes_what_the_platform_sent(client, manager, record):
     record([{**story()[0], "run": {**BUDGET_RUN, "name": "<script>alert(1)</script>"}}])
     page = signed_in(client, manager).get("/activity/runs/run-1/").content.decode()
     assert "<script>alert(1)" not in page and "&lt;script&gt;" in page
+
+
+def test_a_members_stream_holds_only_their_runs_and_filters_by_kind(client, member, runs):
+    signed_in(client, member)
+    page = client.get("/activity/").content.decode()
+    assert "Budget 2027" in page and "Hiring Q3" not in page
+    forms = client.get("/activity/?kind=form").content.decode()
+    assert "updated a field on Upload documents" in forms and "completed Approve budget" not in forms
+    assert client.get("/activity/?kind=bogus&period=forever").status_code == 200  # a form error, not a 500
