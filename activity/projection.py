@@ -1,8 +1,8 @@
 """Keeps the activity projections in step with the trail, inside the recording transaction.
 
 `project_events` folds new events, in seq order, into per-batch deltas of the runs, tasks and participants
-they describe, merged by one upsert per table (`activity.upserts`); blueprints, rarer and carrying their
-pending draft merge, are read and written back. The recording transaction holds the organization's
+they describe, merged by one upsert per table (`activity.upserts`: one statement on PostgreSQL); blueprints,
+rarer and carrying their pending draft merge, are read and written back. The recording transaction holds the organization's
 chain-head lock, so no other writer folds into the same rows meanwhile. The rebuild command feeds the whole
 trail through this same function, so a rebuild equals what live recording built.
 """
@@ -10,7 +10,7 @@ from audit.canonical import format_timestamp
 from audit.catalog import Summary, spec_for
 
 from .models import Blueprint, BlueprintVersion
-from .upserts import insert_participants, upsert_runs, upsert_tasks
+from .upserts import merge_batch
 
 # What the events say about a run's status and a task's state (data, not branches).
 RUN_STATUS = {"run.started": "active", "run.launched": "active", "run.completed": "completed",
@@ -41,11 +41,8 @@ def project_events(organization, rows) -> None:
             task["completed_at"] = None
     if blueprint_rows:
         _project_blueprints(organization, blueprint_rows)
-    gained_tasks = upsert_tasks(organization, list(tasks.values())) if tasks else {}
-    if runs:
-        upsert_runs(organization, runs.values(), gained_tasks)
-    if participants:
-        insert_participants(organization, participants)
+    if tasks or runs:
+        merge_batch(organization, list(tasks.values()), list(runs.values()), participants)
 
 
 def _delta(found: dict, ident: str, row, **blank) -> dict:
