@@ -2,9 +2,9 @@
 
 `project_events` folds new events, in seq order, into per-batch deltas of the runs, tasks and participants
 they describe, merged by one upsert per table (`activity.upserts`: one statement on PostgreSQL); blueprints,
-rarer and carrying their pending draft merge, are read and written back. The recording transaction holds the organization's
-chain-head lock, so no other writer folds into the same rows meanwhile. The rebuild command feeds the whole
-trail through this same function, so a rebuild equals what live recording built.
+rarer and carrying their pending draft merge, are read and written back. The recording transaction holds
+the organization's chain-head lock, so no other writer folds into the same rows meanwhile. The rebuild
+command feeds the whole trail through this same function, so a rebuild equals what live recording built.
 """
 from audit.canonical import format_timestamp
 from audit.catalog import Summary, spec_for
@@ -20,6 +20,9 @@ RUN_ENDS = {"run.completed", "run.cancelled"}
 TASK_STATE = {"task.assigned": "assigned", "task.started": "in progress", "task.completed": "completed",
               "task.reopened": "reopened"}
 PUBLISH_ACTIONS = {"blueprint.published"}
+# Reads (task.viewed, document.downloaded, ...) change nothing: they show in the activity tabs, summarized as
+# access patterns, but neither move a run up the list nor make the reader a participant.
+READS = {"access"}
 ASSIGN_ACTIONS = {"task.assigned"}
 
 
@@ -30,6 +33,8 @@ def project_events(organization, rows) -> None:
     participants: dict[tuple[str, str], tuple[str, str]] = {}
     blueprint_rows = []
     for row in rows:
+        if spec_for(row.action).category in READS:
+            continue
         if row.task_id:
             _fold_task(tasks, row, participants)
         if row.run_id:

@@ -26,7 +26,7 @@ class RunOut(s.Serializer):
     completed_at = s.DateTimeField(allow_null=True)
     participants = s.ListField(child=s.CharField(), help_text="Actor ids of everyone who took part.")
     task_count = s.IntegerField()
-    event_count = s.IntegerField()
+    event_count = s.IntegerField(help_text="Events that changed it; reads (views, downloads) are not counted.")
     last_activity_at = s.DateTimeField()
 
 
@@ -47,7 +47,7 @@ class TaskOut(s.Serializer):
     state = s.CharField(allow_null=True)
     assignee = _Assignee(allow_null=True)
     completed_at = s.DateTimeField(allow_null=True)
-    event_count = s.IntegerField()
+    event_count = s.IntegerField(help_text="Events that changed it; reads (views, downloads) are not counted.")
     first_activity_at = s.DateTimeField()
     last_activity_at = s.DateTimeField()
 
@@ -58,7 +58,7 @@ class BlueprintOut(s.Serializer):
     latest_version = s.IntegerField(allow_null=True)
     published_at = s.DateTimeField(allow_null=True)
     draft_edits_pending = s.IntegerField()
-    event_count = s.IntegerField()
+    event_count = s.IntegerField(help_text="Events that changed it; reads (views, downloads) are not counted.")
     last_activity_at = s.DateTimeField()
 
 

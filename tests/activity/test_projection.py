@@ -64,3 +64,11 @@ def test_the_rebuild_command_names_an_unknown_organization(org):
 
     with pytest.raises(CommandError, match="nope"):
         call_command("rebuild_activity", "--org", "nope")
+
+
+@pytest.mark.django_db
+def test_reads_change_nothing_in_the_projection(org, record):
+    record(story()[:2])
+    before = snapshot(org)
+    record([{**story()[1], "action": "task.viewed", "actor": {"kind": "user", "id": "u-reader", "name": "Rita"}}])
+    assert snapshot(org) == before
