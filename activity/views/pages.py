@@ -1,5 +1,5 @@
 """The runs list and the run, task and blueprint pages, each with Details and Activity tabs (`?tab=`)."""
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 
 from ..filters import STATUSES, ActivityFilter, RunFilter
 from ..paging import runs_page
@@ -84,6 +84,9 @@ def blueprint_detail(request, blueprint_id):
     blueprint = blueprint_for(request.viewer, blueprint_id)
     if blueprint is None:
         not_visible(request, "blueprint")
+    a, b = request.GET.get("a", ""), request.GET.get("b", "")
+    if a.isdigit() and b.isdigit() and len(a) < 10 and len(b) < 10:  # the compare form, which needs no script
+        return redirect("activity:version-compare", blueprint.blueprint_id, int(a), int(b))
     tab, versions = _tab(request), list(versions_of(blueprint))
     context = {"blueprint": blueprint, "tab": tab, "versions": versions}
     if tab == "activity":

@@ -104,6 +104,7 @@ def test_a_blueprint_shows_its_merged_versions_and_compares_them(client, manager
     compare = client.get("/activity/blueprints/bp-1/versions/1/compare/2/").content.decode()
     assert "Title v1" in compare and "Title v2" in compare and "changed" in compare
     assert client.get("/activity/blueprints/bp-1/versions/1/compare/9/").status_code == 404
+    assert client.get("/activity/blueprints/bp-1/?a=1&b=2").url == "/activity/blueprints/bp-1/versions/1/compare/2/"
 
 
 def test_empty_states_say_what_to_do(client, manager):
