@@ -135,11 +135,6 @@ class ActivityEntry(s.Serializer):
     actor = s.DictField()
 
 
-class RunActivity(s.Serializer):
-    run = _Ref(allow_null=True)
-    results = ActivityEntry(many=True)
-
-
 class Integrity(s.Serializer):
     status = s.ChoiceField(["ok", "broken"])
     verified_through_seq = s.IntegerField()
