@@ -109,3 +109,10 @@ def test_a_signed_in_member_reads_only_their_runs(client, member, record):
     client.login(username=member.email, password=PASSWORD)
     assert [run["id"] for run in client.get("/api/v1/runs").json()["results"]] == ["run-1"]
     assert client.get("/api/v1/runs/run-2").status_code == 404
+
+
+def test_ids_with_slashes_are_reachable(reader, record):
+    record(story({"id": "acme/runs/7", "name": "Slashed"}, start=100))
+    assert reader.get("/api/v1/runs/acme/runs/7").json()["name"] == "Slashed"
+    assert reader.get("/api/v1/runs/acme%2Fruns%2F7/activity").json()["run"]["id"] == "acme/runs/7"
+    assert reader.get("/api/v1/tasks/acme/runs/7-t1/activity").json()["results"]

@@ -127,3 +127,11 @@ def test_a_members_stream_holds_only_their_runs_and_filters_by_kind(client, memb
     forms = client.get("/activity/?kind=form").content.decode()
     assert "updated a field on Upload documents" in forms and "completed Approve budget" not in forms
     assert client.get("/activity/?kind=bogus&period=forever").status_code == 200  # a form error, not a 500
+
+
+def test_ids_with_slashes_link_and_open(client, manager, record):
+    record(story({"id": "acme/runs/7", "name": "Slashed"}, start=100))
+    signed_in(client, manager)
+    assert 'href="/activity/runs/acme/runs/7/"' in client.get("/activity/runs/").content.decode()
+    assert "Slashed" in client.get("/activity/runs/acme/runs/7/?tab=activity").content.decode()
+    assert "Approve budget" in client.get("/activity/tasks/acme/runs/7-t1/").content.decode()
