@@ -31,6 +31,7 @@ class Summary:
     ACCESS_PATTERN = "access_pattern"   # one event per reader per hour with a count
     TRANSIENT_STATE = "transient_state"  # collapsed in the activity feed
     DRAFT_EDITS = "draft_edits"         # kept, merged into the publish event in the activity feed
+    HEALTH_CHECKS = "health_checks"     # kept, aggregated into counts in the activity feed
 
 
 @dataclass(frozen=True)
@@ -107,9 +108,13 @@ _CATALOG = [
     _A("integrity.verified", "system", "{actor} verified the audit chain", ocsf_activity=2),
     # Workflow data
     _A("run.launched", "data", "{actor} launched {run}", ocsf_activity=1),
-    _A("run.completed", "data", "{run} was completed", ocsf_activity=3),
+    _A("run.completed", "data", "{actor} completed {run}", ocsf_activity=3),
     _A("run.archived", "data", "{actor} archived {run}", ocsf_activity=3),
-    _A("task.assigned", "data", "{actor} assigned {task}", ocsf_activity=3),
+    _A("run.started", "data", "{actor} started {run}", ocsf_activity=1),
+    _A("run.cancelled", "data", "{actor} cancelled {run}", ocsf_activity=3),
+    _A("task.status_changed", "data", "{actor} moved {task} from {status_before} to {status_after}",
+       summary=Summary.TRANSIENT_STATE, ocsf_activity=3),
+    _A("task.assigned", "data", "{actor} assigned {task}{to_assignee}", ocsf_activity=3),
     _A("task.started", "data", "{actor} started {task}", summary=Summary.TRANSIENT_STATE, ocsf_activity=3),
     _A("task.completed", "data", "{actor} completed {task}", ocsf_activity=3),
     _A("task.reopened", "data", "{actor} reopened {task}", ocsf_activity=3),
@@ -125,8 +130,9 @@ _CATALOG = [
     # Automation
     _A("automation.executed", "automation", "{actor} ran automation {automation}",
        ocsf_class=OCSF_SCHEDULED_JOB, ocsf_activity=6),
-    _A("automation.failed", "automation", "Automation {automation} failed", ocsf_class=OCSF_SCHEDULED_JOB,
-       ocsf_activity=6),
+    _A("automation.failed", "automation", "{actor} could not run automation {automation}",
+       ocsf_class=OCSF_SCHEDULED_JOB, ocsf_activity=6),
+    _A("health.checked", "system", "{actor} checked {target}", summary=Summary.HEALTH_CHECKS, ocsf_activity=99),
     # System log kinds (kept in the system log store, never in the chain)
     _A("webhook.failed", "system", "A webhook delivery failed", store=Store.SYSLOG,
        retention=Retention.SYSTEM_LOG),

@@ -174,6 +174,19 @@ def _reference(value, field, errors, extra=()):
     return clean
 
 
+def _blueprint(value, errors):
+    """A blueprint reference, which may also name its published `version` (a positive integer)."""
+    version = value.get("version") if isinstance(value, dict) else None
+    clean = _reference({k: v for k, v in value.items() if k != "version"} if isinstance(value, dict) else value,
+                       "blueprint", errors)
+    if clean is not None and version is not None:
+        if isinstance(version, bool) or not isinstance(version, int) or not 1 <= version <= 2**31 - 1:
+            errors.add("blueprint.version", "Must be a positive whole number.")
+        else:
+            clean["version"] = version
+    return clean
+
+
 def _actor(value, errors):
     actor = _object(value, "actor", errors) if value is not None else None
     if actor is None:
@@ -339,7 +352,7 @@ def validate_event(raw, *, now: datetime, from_integration: bool = False) -> dic
         "targets": _targets(raw.get("targets"), errors),
         "run": _reference(raw.get("run"), "run", errors),
         "task": _reference(raw.get("task"), "task", errors),
-        "blueprint": _reference(raw.get("blueprint"), "blueprint", errors),
+        "blueprint": _blueprint(raw.get("blueprint"), errors),
         "changes": _changes(raw.get("changes"), errors),
         "source": _source(raw.get("source"), errors),
         "metadata": _metadata(raw.get("metadata"), errors),

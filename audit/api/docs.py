@@ -19,6 +19,10 @@ class _Ref(s.Serializer):
     name = s.CharField(required=False, allow_null=True)
 
 
+class _BlueprintRef(_Ref):
+    version = s.IntegerField(required=False, allow_null=True, min_value=1, help_text="The published version.")
+
+
 class _Automation(_Ref):
     trigger = s.CharField(required=False, allow_null=True)
 
@@ -57,7 +61,7 @@ class _EventFields(s.Serializer):
     targets = _Target(many=True, required=False, max_length=20)
     run = _Ref(required=False, allow_null=True)
     task = _Ref(required=False, allow_null=True)
-    blueprint = _Ref(required=False, allow_null=True)
+    blueprint = _BlueprintRef(required=False, allow_null=True)
     changes = s.DictField(required=False, allow_null=True, help_text='Field name to {"before", "after"}.')
     source = _Source(required=False, allow_null=True)
     metadata = s.DictField(required=False, allow_null=True, help_text="At most 16 KiB serialized.")
@@ -131,11 +135,6 @@ class ActivityEntry(s.Serializer):
     actor = s.DictField()
 
 
-class RunActivity(s.Serializer):
-    run = _Ref(allow_null=True)
-    results = ActivityEntry(many=True)
-
-
 class Integrity(s.Serializer):
     status = s.ChoiceField(["ok", "broken"])
     verified_through_seq = s.IntegerField()
@@ -205,9 +204,6 @@ list_actors = extend_schema(
     summary="The organization's actors with event counts, first and last seen",
     parameters=[OpenApiParameter("q", str, description="Actor id prefix or part of the name."), *PAGING[1:]],
     responses={200: ActorPage, **_errors(400)})
-run_activity = extend_schema(operation_id="run_activity",
-                             summary="A run's timeline, oldest first, each entry with a summary sentence",
-                             responses={200: RunActivity, **_errors(404)})
 integrity = extend_schema(operation_id="integrity_retrieve", summary="The organization's chain verification",
                           responses={200: Integrity, **_errors()})
 export = extend_schema(

@@ -3,7 +3,7 @@ from django.urls import path
 
 from .export import ExportView
 from .proofs import CheckpointsView, ConsistencyView, EventProofView
-from .views import ActorsView, EventDetailView, EventsView, IntegrityView, RunActivityView
+from .views import ActorsView, EventDetailView, EventsView, IntegrityView
 
 app_name = "api"
 
@@ -11,7 +11,6 @@ urlpatterns = [
     path("events", EventsView.as_view(), name="events"),
     path("events/<str:pk>", EventDetailView.as_view(), name="event-detail"),
     path("actors", ActorsView.as_view(), name="actors"),
-    path("runs/<str:run_id>/activity", RunActivityView.as_view(), name="run-activity"),
     path("integrity", IntegrityView.as_view(), name="integrity"),
     path("export", ExportView.as_view(), name="export"),
     path("checkpoints", CheckpointsView.as_view(), name="checkpoints"),

@@ -1,10 +1,8 @@
-"""The trail endpoints: ingest and list events, one event, actors, a run's activity, integrity."""
+"""The trail endpoints: ingest and list events, one event, actors, integrity."""
 from django.db.models import QuerySet
 from django_filters.rest_framework import DjangoFilterBackend
 from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
 from rest_framework.response import Response
-
-from activity.feed import run_timeline
 
 from ..canonical import format_timestamp
 from ..documents import event_document
@@ -144,21 +142,6 @@ class ActorsView(TrailView):
             next_url = request.build_absolute_uri(request.path) + "?" + query.urlencode()
         note_read(self, "actors", {"q": q} if q else {})
         return Response({"results": [actor_document(actor) for actor in actors], "next": next_url})
-
-
-class RunActivityView(TrailView):
-    @docs.run_activity
-    def get(self, request, run_id):
-        if len(run_id) > 200:
-            raise NotFound("No run with this id.")
-        entries = run_timeline(self.organization(), run_id)
-        if not entries:
-            if AuditEvent.objects.filter(run_id=run_id).exists():
-                refuse(request, f"run:{run_id}", "The run belongs to another organization.")
-                raise PermissionDenied("This run belongs to another organization.")
-            raise NotFound("No events of this run.")
-        note_read(self, "run activity", {"run": run_id})
-        return Response({"run": entries[0]["run"], "results": entries})
 
 
 class IntegrityView(TrailView):

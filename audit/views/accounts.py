@@ -84,4 +84,6 @@ def home(request):
     if not membership and request.user.is_superuser:
         return render(request, "audit/choose_organization.html",
                       {"organizations": organizations_visible_to(request.user), "target": reverse("audit:trail")})
+    if membership:  # managers and members land on what happened in their runs
+        return redirect("activity:stream")
     return render(request, "home.html", {"membership": membership})

@@ -55,7 +55,8 @@ def test_the_history_spreads_over_six_weeks_with_every_kind_of_story(seeded):
     assert (newest.occurred_at - oldest.occurred_at).days >= 35
     actions = set(events.values_list("action", flat=True))
     assert actions >= {
-        "run.launched", "run.completed", "task.assigned", "task.started", "task.completed", "task.commented",
+        "run.started", "run.completed", "run.cancelled",
+        "task.assigned", "task.started", "task.completed", "task.commented",
         "form.field_updated", "blueprint.created", "blueprint.draft_edited", "blueprint.published",
         "automation.executed", "document.uploaded", "document.downloaded", "auth.login", "auth.login_failed",
         "auth.locked_out", "auth.unlocked", "member.role_changed", "settings.changed",

@@ -3,20 +3,16 @@ import random
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from ._demo_blueprints import BLUEPRINTS, blueprint_history
+
 DAYS = 42
-BLUEPRINTS = {
-    "bp-onboarding": ("Customer onboarding", ["Collect KYC documents", "Verify identity", "Credit check",
-                                              "Set up account", "Welcome call"]),
-    "bp-claim": ("Freight damage claim", ["Log the claim", "Collect photos", "Carrier review", "Approve payout"]),
-    "bp-vendor": ("Vendor due diligence", ["Request certificates", "Sanctions screening", "Security questionnaire",
-                                           "Legal sign-off"]),
-    "bp-access": ("Quarterly access review", ["Export access list", "Manager attestation", "Revoke stale access"]),
-}
+RUNS = 300
 FIELDS = {"status": ["draft", "in review", "approved"], "amount_eur": [1200, 1850, 2400, 980],
           "carrier": ["DHL", "Maersk", "DB Schenker"], "risk_rating": ["low", "medium", "high"]}
-AUTOMATIONS = [("auto-assign-reviewer", "Assign the reviewer", "task.completed"),
+AUTOMATIONS = [("auto-assign-reviewer", "Auto-assign reviewers", "the previous step completed"),
                ("auto-escalate-overdue", "Escalate overdue tasks", "schedule.daily"),
-               ("auto-request-documents", "Request missing documents", "run.launched")]
+               ("auto-request-documents", "Request missing documents", "the run started"),
+               ("auto-close-run", "Close finished runs", "the last task completed")]
 BROWSERS = ["Mozilla/5.0 (Windows NT 10.0; Win64; x64) Chrome/126.0", "Mozilla/5.0 (Macintosh) Safari/17.5",
             "Mozilla/5.0 (X11; Linux x86_64) Firefox/128.0"]
 API_CLIENT = {"kind": "api_client", "id": "api_key:erp-sync", "name": "ERP sync"}
@@ -38,6 +34,8 @@ class History:
 
 class _Writer:
     """Collects events; every generator below says who did what, when."""
+
+    DAYS = DAYS
 
     def __init__(self, people, now: datetime, rng: random.Random):
         self.people, self.now, self.rng = people, now, rng
@@ -77,10 +75,9 @@ def demo_history(people: list[DemoPerson], *, now: datetime, seed: int, busy: bo
     history = History()
     _sign_ins(writer, days=DAYS if busy else 7)
     if busy:
-        for blueprint_id in BLUEPRINTS:
-            _blueprint(writer, blueprint_id)
-        for number in range(1, 91):
-            _run(writer, number)
+        published = {blueprint_id: blueprint_history(writer, blueprint_id) for blueprint_id in BLUEPRINTS}
+        for number in range(1, RUNS + 1):
+            _run(writer, number, published)
         _api_client(writer)
         _security_story(writer)
         history.final_settings = _settings_story(writer)
@@ -106,50 +103,56 @@ def _sign_ins(w: _Writer, *, days: int) -> None:
                  metadata={"attempted_email": person.email, "failed_attempts": 1})
 
 
-def _blueprint(w: _Writer, blueprint_id: str) -> None:
-    name, steps = BLUEPRINTS[blueprint_id]
-    author = w.pick("manager", "admin")
-    ref = {"id": blueprint_id, "name": name}
-    moment = w.working_time(w.rng.randint(0, 4))
-    w.by("blueprint.created", moment, author, blueprint=ref, targets=[{"type": "blueprint", **ref}])
-    for edit in range(w.rng.randint(8, 30)):
-        moment += timedelta(minutes=w.rng.randint(2, 90))
-        step = w.rng.choice(steps)
-        w.by("blueprint.draft_edited", moment, author, blueprint=ref,
-             changes={f"step.{step}.deadline_days": {"before": edit % 5 + 1, "after": edit % 5 + 2}})
-    w.by("blueprint.published", moment + timedelta(hours=1), author, blueprint=ref,
-         targets=[{"type": "blueprint", **ref}], metadata={"version": 1, "steps": len(steps)})
+def _version_at(published, moment) -> int | None:
+    versions = [number for number, at in published if at <= moment]
+    return versions[-1] if versions else None
 
 
-def _run(w: _Writer, number: int) -> None:
+def _run(w: _Writer, number: int, published: dict) -> None:
     blueprint_id = w.rng.choice(list(BLUEPRINTS))
     blueprint_name, steps = BLUEPRINTS[blueprint_id]
-    day = w.rng.randint(5, DAYS - 1)
+    day = DAYS - 1 - min(int(w.rng.expovariate(1 / 9)), DAYS - 6)  # more runs lately, some today
+    moment = w.working_time(day)
     run = {"id": f"run-{number:04d}", "name": f"{blueprint_name} #{number}"}
     blueprint = {"id": blueprint_id, "name": blueprint_name}
+    version = _version_at(published[blueprint_id], moment)
+    if version:
+        blueprint["version"] = version
     context = {"run": run, "blueprint": blueprint}
-    moment = w.working_time(day)
-    w.by("run.launched", moment, w.pick("manager", "member"), targets=[{"type": "run", **run}], **context)
+    w.by("run.started", moment, w.pick("manager", "member"), targets=[{"type": "run", **run}], **context)
     w.bot("automation.executed", moment + timedelta(seconds=3), AUTOMATIONS[2], targets=[{"type": "run", **run}],
           **context)
-    finished = 0
+    finished, trigger = 0, "the run started"
     for position, step in enumerate(steps):
         moment += timedelta(hours=w.rng.randint(1, 30))
         if moment > w.now - timedelta(hours=6):  # leave room for the task's own steps
             break
-        _task(w, moment, {"id": f"{run['id']}-t{position + 1}", "name": step}, context)
-        finished += 1
+        if w.rng.random() < 0.03:
+            w.by("run.cancelled", moment, w.pick("manager"), reason="The customer withdrew",
+                 targets=[{"type": "run", **run}], **context)
+            return
+        _task(w, moment, {"id": f"{run['id']}-t{position + 1}", "name": step}, context, trigger)
+        finished, trigger = finished + 1, f"{step} completed"
     if finished == len(steps):
-        w.bot("run.completed", moment + timedelta(minutes=1), AUTOMATIONS[0], targets=[{"type": "run", **run}],
-              **context)
+        w.bot("run.completed", moment + timedelta(minutes=1), AUTOMATIONS[3],
+              targets=[{"type": "run", **run}], **context)
 
 
-def _task(w: _Writer, moment: datetime, task: dict, context: dict) -> None:
+def _task(w: _Writer, moment: datetime, task: dict, context: dict, trigger: str) -> None:
     worker = w.pick("member", "manager")
     target = [{"type": "task", **task}]
     fields = {"task": task, "targets": target, **context}
-    w.bot("task.assigned", moment, AUTOMATIONS[0], reason=f"assigned to {worker.name}", **fields)
+    w.bot("task.assigned", moment, AUTOMATIONS[0][:2] + (trigger,), task=task,
+          targets=[{"type": "user", "id": worker.id, "name": worker.name}], **context)
     w.by("task.started", moment + timedelta(minutes=20), worker, **fields)
+    if w.rng.random() < 0.15:  # picked up, put back, picked up again: a transient flip
+        for minutes, (before, after) in ((22, ("in progress", "pending")), (26, ("pending", "in progress"))):
+            w.by("task.status_changed", moment + timedelta(minutes=minutes), worker,
+                 changes={"status": {"before": before, "after": after}}, **fields)
+    if w.rng.random() < 0.08:  # a busy task everyone looks at
+        readers = w.rng.sample([p for p in w.people if p.role != "admin"], 3)
+        for n in range(w.rng.randint(6, 30)):
+            w.by("task.viewed", moment + timedelta(minutes=30 + n), w.rng.choice(readers), **fields)
     if w.rng.random() < 0.5:
         name = w.rng.choice(list(FIELDS))
         before, after = w.rng.sample(FIELDS[name], 2)

@@ -9,8 +9,10 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
 
+from activity.models import Participant
 from audit.acting import Acting
 from audit.models import Membership, Organization
+from audit.models.tenancy import INVESTIGATOR_ROLES
 from audit.services.checkpoints import sign_checkpoint
 from audit.services.recording import record_events
 from audit.services.tenancy import add_member, create_organization
@@ -117,12 +119,22 @@ class Command(BaseCommand):
             Organization.objects.filter(pk=organization.pk).update(**values)
 
     def _print_logins(self) -> None:
-        rows = [(p.email, DEMO_PASSWORD, p.role, DEMO_NAME) for p in NORTHWIND_PEOPLE]
-        rows += [(p.email, DEMO_PASSWORD, p.role, SECOND_NAME) for p in BLUEWATER_PEOPLE]
-        rows.append((SUPERUSER.email, DEMO_PASSWORD, "superuser (every organization, /admin/)", "—"))
+        rows = [(p.email, DEMO_PASSWORD, p.role, DEMO_NAME, self._sees(p)) for p in NORTHWIND_PEOPLE]
+        rows += [(p.email, DEMO_PASSWORD, p.role, SECOND_NAME, self._sees(p)) for p in BLUEWATER_PEOPLE]
+        rows.append((SUPERUSER.email, DEMO_PASSWORD, "superuser", "—", "every organization in /admin/"))
         width = max(len(row[0]) for row in rows)
         self.stdout.write("")
-        self.stdout.write("Demo sign-ins at /accounts/login/ (email / password / role / organization):")
-        for email, password, role, organization in rows:
-            self.stdout.write(f"  {email:<{width}}  {password}  {role:<20}  {organization}")
-        self.stdout.write("Compliance officers and admins open the audit trail; members and managers see their home.")
+        self.stdout.write("Demo sign-ins at /accounts/login/ (email / password / role / organization: what they see):")
+        for email, password, role, organization, sees in rows:
+            self.stdout.write(f"  {email:<{width}}  {password}  {role:<18}  {organization}: {sees}")
+
+    @staticmethod
+    def _sees(person: Person) -> str:
+        """What the person lands on, so a visitor knows whom to sign in as."""
+        if person.role in INVESTIGATOR_ROLES:
+            return "lands on the audit trail; Activity, Runs and Blueprints in the menu"
+        if person.role == "manager":
+            return "lands on the activity of every run; runs, tasks, blueprints and their versions"
+        user = get_user_model().objects.filter(email=person.email).first()
+        taken_part = Participant.objects.filter(actor_id=f"user:{user.pk}").count() if user else 0
+        return f"lands on the activity of the {taken_part} runs they took part in, and only those"

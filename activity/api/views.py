@@ -1,0 +1,178 @@
+"""The activity endpoints: runs, tasks, blueprints, their timelines, published versions and comparisons."""
+from datetime import datetime
+
+from django.db.models import Q
+from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
+from rest_framework.response import Response
+
+from audit.api.pagination import decode_cursor, encode_cursor, page_size_of
+from audit.api.permissions import refuse
+from audit.api.views import _utc_bounds
+from audit.canonical import format_timestamp
+
+from ..feed import timeline_entry
+from ..filters import RunFilter
+from ..models import Blueprint, Run, Task
+from ..selectors import (
+    blueprint_for,
+    blueprint_timeline,
+    blueprints_for,
+    compare_versions,
+    participants_of,
+    run_events,
+    run_for,
+    runs_for,
+    task_events,
+    task_for,
+    version_of,
+    versions_of,
+)
+from . import docs
+from .access import ActivityView
+from .documents import blueprint_document, participants_by_run, run_document, task_document, version_document
+
+TIMELINE_PAGE, TIMELINE_MAX = 500, 1000
+
+
+def _bad_cursor():
+    return ValidationError({"cursor": ["Not a cursor this endpoint issued."]})
+
+
+def _position(params, kind: str):
+    position = decode_cursor(params.get("cursor"))
+    if position is None:
+        return None
+    try:
+        if position.get("o") != kind:
+            raise ValueError
+        return datetime.fromisoformat(str(position["t"]).replace("Z", "+00:00")), int(position["k"])
+    except (KeyError, TypeError, ValueError):
+        raise _bad_cursor() from None
+
+
+def _next(request, kind, moment, key) -> str:
+    query = request.query_params.copy()
+    query["cursor"] = encode_cursor({"o": kind, "t": format_timestamp(moment), "k": key})
+    return request.build_absolute_uri(request.path) + "?" + query.urlencode()
+
+
+def _missing(view, model, key: str, ident: str, what: str):
+    """Another organization's object is refused (403, recorded); an unknown or unseen one is 404."""
+    organization = view.organization()
+    if len(ident) <= 200 and model.objects.filter(**{key: ident}).exclude(organization=organization).exists() \
+            and not model.objects.filter(organization=organization, **{key: ident}).exists():
+        refuse(view.request, f"{what}:{ident}"[:200], f"The {what} belongs to another organization.")
+        raise PermissionDenied(f"This {what} belongs to another organization.")
+    raise NotFound(f"No {what} with this id.")
+
+
+def timeline(view, events, reference_key: str, reference) -> Response:
+    """Events oldest first by (occurred_at, seq), cursor-paged; each with its sentence."""
+    request = view.request
+    size = page_size_of(request.query_params, default=TIMELINE_PAGE, maximum=TIMELINE_MAX)
+    position = _position(request.query_params, "timeline")
+    if position:
+        moment, seq = position
+        events = events.filter(Q(occurred_at__gt=moment) | Q(occurred_at=moment, seq__gt=seq))
+    page = list(events.order_by("occurred_at", "seq")[: size + 1])
+    next_url = _next(request, "timeline", page[size - 1].occurred_at, page[size - 1].seq) if len(page) > size \
+        else None
+    return Response({reference_key: reference, "results": [timeline_entry(e) for e in page[:size]],
+                     "next": next_url})
+
+
+class RunsView(ActivityView):
+    @docs.list_runs
+    def get(self, request):
+        viewer = self.viewer()
+        filters = RunFilter(_utc_bounds(request.query_params), queryset=runs_for(viewer),
+                            organization=viewer.organization)
+        if not filters.is_valid():
+            raise ValidationError(filters.errors)
+        size, runs = page_size_of(request.query_params), filters.qs
+        position = _position(request.query_params, "runs")
+        if position:
+            moment, pk = position
+            runs = runs.filter(Q(last_activity_at__lt=moment) | Q(last_activity_at=moment, pk__lt=pk))
+        page = list(runs.order_by("-last_activity_at", "-pk")[: size + 1])
+        next_url = _next(request, "runs", page[size - 1].last_activity_at, page[size - 1].pk) if len(page) > size \
+            else None
+        page = page[:size]
+        taking_part = participants_by_run(page)
+        return Response({"results": [run_document(run, taking_part[run.run_id]) for run in page], "next": next_url})
+
+
+class RunDetailView(ActivityView):
+    @docs.run_detail
+    def get(self, request, run_id):
+        run = run_for(self.viewer(), run_id) or _missing(self, Run, "run_id", run_id, "run")
+        return Response(run_document(run, [p["id"] for p in participants_of(run)]))
+
+
+class RunActivityView(ActivityView):
+    @docs.run_activity
+    def get(self, request, run_id):
+        run = run_for(self.viewer(), run_id) or _missing(self, Run, "run_id", run_id, "run")
+        return timeline(self, run_events(run), "run", {"id": run.run_id, "name": run.name or None})
+
+
+class TaskDetailView(ActivityView):
+    @docs.task_detail
+    def get(self, request, task_id):
+        task = task_for(self.viewer(), task_id) or _missing(self, Task, "task_id", task_id, "task")
+        return Response(task_document(task))
+
+
+class TaskActivityView(ActivityView):
+    @docs.task_activity
+    def get(self, request, task_id):
+        task = task_for(self.viewer(), task_id) or _missing(self, Task, "task_id", task_id, "task")
+        return timeline(self, task_events(task), "task", {"id": task.task_id, "name": task.name or None})
+
+
+class BlueprintsView(ActivityView):
+    @docs.list_blueprints
+    def get(self, request):
+        blueprints = blueprints_for(self.viewer()).order_by("name", "blueprint_id")[:TIMELINE_MAX]
+        return Response({"results": [blueprint_document(b) for b in blueprints], "next": None})
+
+
+def _blueprint(view, blueprint_id):
+    return blueprint_for(view.viewer(), blueprint_id) or _missing(view, Blueprint, "blueprint_id", blueprint_id,
+                                                                  "blueprint")
+
+
+class BlueprintDetailView(ActivityView):
+    @docs.blueprint_detail
+    def get(self, request, blueprint_id):
+        return Response(blueprint_document(_blueprint(self, blueprint_id)))
+
+
+class BlueprintActivityView(ActivityView):
+    @docs.blueprint_activity
+    def get(self, request, blueprint_id):
+        blueprint = _blueprint(self, blueprint_id)
+        return timeline(self, blueprint_timeline(blueprint), "blueprint",
+                        {"id": blueprint.blueprint_id, "name": blueprint.name or None})
+
+
+class BlueprintVersionsView(ActivityView):
+    @docs.blueprint_versions
+    def get(self, request, blueprint_id):
+        blueprint = _blueprint(self, blueprint_id)
+        return Response({"blueprint": {"id": blueprint.blueprint_id, "name": blueprint.name or None},
+                         "results": [version_document(v) for v in versions_of(blueprint)], "next": None})
+
+
+class VersionCompareView(ActivityView):
+    @docs.version_compare
+    def get(self, request, blueprint_id, a, b):
+        blueprint = _blueprint(self, blueprint_id)
+        if not (a.isdigit() and b.isdigit() and len(a) < 10 and len(b) < 10):  # a JSON 404, not the URL router's
+            raise NotFound("Versions are positive whole numbers.")
+        older, newer = version_of(blueprint, int(a)), version_of(blueprint, int(b))
+        if older is None or newer is None:
+            raise NotFound("No such published version of this blueprint.")
+        return Response({"blueprint": {"id": blueprint.blueprint_id, "name": blueprint.name or None},
+                         "a": version_document(older), "b": version_document(newer),
+                         "fields": compare_versions(older, newer)})

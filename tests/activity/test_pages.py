@@ -1,0 +1,137 @@
+"""The activity pages by persona: who lands where, who sees which run, and the outsider refused and recorded."""
+import pytest
+
+from audit.models import AuditEvent
+from tests.activity.conftest import BUDGET_RUN, blueprint_story, story
+from tests.factories import PASSWORD
+
+pytestmark = pytest.mark.django_db
+
+
+def signed_in(client, user):
+    client.login(username=user.email, password=PASSWORD)
+    return client
+
+
+def as_actor(user) -> dict:
+    return {"kind": "user", "id": f"user:{user.pk}", "name": user.full_name}
+
+
+@pytest.fixture
+def runs(org, member, record):
+    """run-1 the member took part in; run-2 they did not."""
+    record(story(taker=as_actor(member)) + story({"id": "run-2", "name": "Hiring Q3"}, start=300))
+
+
+def test_managers_and_members_land_on_activity_and_officers_on_the_trail(client, manager, member, officer, runs):
+    for person, landing in ((manager, "/activity/"), (member, "/activity/"), (officer, "/audit/")):
+        client.logout()
+        assert signed_in(client, person).get("/").url == landing
+
+
+def test_the_stream_groups_recent_activity_by_run(client, manager, runs):
+    page = signed_in(client, manager).get("/activity/").content.decode()
+    assert "Budget 2027" in page and "Hiring Q3" in page
+    assert "Automation Bot assigned Upload documents to Sam: rule Auto-assign reviewers, triggered by Approve " \
+           "budget completed" in page
+
+
+def test_the_stream_filters_by_the_bot(client, manager, runs):
+    page = signed_in(client, manager).get("/activity/?person=bot").content.decode()
+    assert "Automation Bot assigned" in page and "Maria Lopez completed" not in page
+
+
+def test_a_member_sees_only_the_runs_they_took_part_in(client, member, runs):
+    signed_in(client, member)
+    listing = client.get("/activity/runs/").content.decode()
+    assert "Budget 2027" in listing and "Hiring Q3" not in listing
+    assert client.get("/activity/runs/run-1/").status_code == 200
+    assert client.get("/activity/runs/run-2/").status_code == 404
+    assert AuditEvent.objects.filter(action="authz.denied", reason__contains="run is not visible").exists()
+
+
+def test_a_manager_sees_every_run_with_its_details_and_activity(client, manager, runs):
+    signed_in(client, manager)
+    details = client.get("/activity/runs/run-2/").content.decode()
+    assert "Approve budget" in details and "completed" in details and "Budget approval" in details
+    activity = client.get("/activity/runs/run-2/?tab=activity").content.decode()
+    assert 'aria-current="page">Activity' in activity and "Close finished runs" in activity
+    assert "amount" in activity and "250" in activity
+
+
+def test_another_organizations_run_is_a_404_and_the_refusal_is_recorded(client, outsider, other_org, runs):
+    signed_in(client, outsider)
+    for path in ("/activity/runs/run-1/", "/activity/tasks/run-1-t1/", "/activity/blueprints/bp-1/"):
+        assert client.get(path).status_code == 404
+    refusals = AuditEvent.objects.filter(organization=other_org, action="authz.denied")
+    assert refusals.count() == 3
+    assert "Budget 2027" not in signed_in(client, outsider).get("/activity/runs/").content.decode()
+
+
+def test_the_runs_list_filters_by_status_blueprint_and_participant(client, manager, member, runs, record):
+    record([{**story({"id": "run-3", "name": "Open one"}, start=100)[0]}])
+    signed_in(client, manager)
+    assert "Open one" in client.get("/activity/runs/?status=active").content.decode()
+    assert "Budget 2027" not in client.get("/activity/runs/?status=active").content.decode()
+    only_member = client.get(f"/activity/runs/?participant=user:{member.pk}").content.decode()
+    assert "Budget 2027" in only_member and "Hiring Q3" not in only_member
+    assert "No runs match" in client.get("/activity/runs/?blueprint=nope").content.decode()
+    assert client.get("/activity/runs/?status=bogus").status_code == 200  # a form error, not a 500
+
+
+def test_the_runs_list_pages_by_keyset(client, manager, record):
+    record([{**story({"id": f"r-{n}", "name": f"Run number {n}"}, start=500 - n)[0]} for n in range(55)])
+    signed_in(client, manager)
+    first = client.get("/activity/runs/").content.decode()
+    assert "Run number 54" in first and "Run number 0<" not in first
+    cursor = first.split("cursor=")[1].split('"')[0]
+    second = client.get(f"/activity/runs/?cursor={cursor}").content.decode()
+    assert "Run number 0<" in second and "Run number 54" not in second
+
+
+def test_a_task_page_has_both_tabs(client, manager, runs):
+    signed_in(client, manager)
+    assert "Sam" in client.get("/activity/tasks/run-1-t2/").content.decode()
+    assert "completed Upload documents" in client.get("/activity/tasks/run-1-t2/?tab=activity").content.decode()
+
+
+def test_a_blueprint_shows_its_merged_versions_and_compares_them(client, manager, record):
+    record(blueprint_story((4, 3)))
+    signed_in(client, manager)
+    activity = client.get("/activity/blueprints/bp-1/?tab=activity").content.decode()
+    assert "Version 2 published by Maria Lopez: 3 draft edits by 2 people merged" in activity
+    assert "Version 1 published by Maria Lopez: 4 draft edits by 2 people merged" in activity
+    compare = client.get("/activity/blueprints/bp-1/versions/1/compare/2/").content.decode()
+    assert "Title v1" in compare and "Title v2" in compare and "changed" in compare
+    assert client.get("/activity/blueprints/bp-1/versions/1/compare/9/").status_code == 404
+    assert client.get("/activity/blueprints/bp-1/?a=1&b=2").url == "/activity/blueprints/bp-1/versions/1/compare/2/"
+
+
+def test_empty_states_say_what_to_do(client, manager):
+    signed_in(client, manager)
+    assert "Nothing happened" in client.get("/activity/").content.decode()
+    assert "No runs yet" in client.get("/activity/runs/").content.decode()
+    assert "No blueprint has been reported yet" in client.get("/activity/blueprints/").content.decode()
+
+
+def test_a_run_page_escapes_what_the_platform_sent(client, manager, record):
+    record([{**story()[0], "run": {**BUDGET_RUN, "name": "<script>alert(1)</script>"}}])
+    page = signed_in(client, manager).get("/activity/runs/run-1/").content.decode()
+    assert "<script>alert(1)" not in page and "&lt;script&gt;" in page
+
+
+def test_a_members_stream_holds_only_their_runs_and_filters_by_kind(client, member, runs):
+    signed_in(client, member)
+    page = client.get("/activity/").content.decode()
+    assert "Budget 2027" in page and "Hiring Q3" not in page
+    forms = client.get("/activity/?kind=form").content.decode()
+    assert "updated a field on Upload documents" in forms and "completed Approve budget" not in forms
+    assert client.get("/activity/?kind=bogus&period=forever").status_code == 200  # a form error, not a 500
+
+
+def test_ids_with_slashes_link_and_open(client, manager, record):
+    record(story({"id": "acme/runs/7", "name": "Slashed"}, start=100))
+    signed_in(client, manager)
+    assert 'href="/activity/runs/acme/runs/7/"' in client.get("/activity/runs/").content.decode()
+    assert "Slashed" in client.get("/activity/runs/acme/runs/7/?tab=activity").content.decode()
+    assert "Approve budget" in client.get("/activity/tasks/acme/runs/7-t1/").content.decode()
