@@ -1,20 +1,28 @@
-"""Keeps the system log app in its own database, never joined with the main one."""
+"""Keeps the system log app in its own database, never joined with the main one.
+
+Exception: an organization's alert settings (MAIN_DATABASE_MODELS) live in the main database, so that a change
+commits together with the `settings.changed` event recording it.
+"""
 
 SYSLOG_APP = "syslog"
 SYSLOG_DB = "syslog"
+MAIN_DATABASE_MODELS = frozenset({"alertrulesetting", "workinghours"})
+
+
+def _database_of(app_label: str, model_name: str | None) -> str:
+    if app_label == SYSLOG_APP and model_name not in MAIN_DATABASE_MODELS:
+        return SYSLOG_DB
+    return "default"
 
 
 class SystemLogRouter:
     def db_for_read(self, model, **hints):
-        return SYSLOG_DB if model._meta.app_label == SYSLOG_APP else "default"
+        return _database_of(model._meta.app_label, model._meta.model_name)
 
     db_for_write = db_for_read
 
     def allow_relation(self, obj1, obj2, **hints):
-        in_syslog = {obj._meta.app_label == SYSLOG_APP for obj in (obj1, obj2)}
-        return len(in_syslog) == 1
+        return self.db_for_read(type(obj1)) == self.db_for_read(type(obj2))
 
     def allow_migrate(self, db, app_label, model_name=None, **hints):
-        if app_label == SYSLOG_APP:
-            return db == SYSLOG_DB
-        return db == "default"
+        return db == _database_of(app_label, model_name)

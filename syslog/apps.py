@@ -8,3 +8,4 @@ class SyslogConfig(AppConfig):
 
     def ready(self):
         from . import signals  # noqa: F401
+        from .alerts import receivers  # noqa: F401

@@ -15,6 +15,7 @@ from django.utils import timezone
 from audit.documents import event_document
 from audit.models import AuditEvent
 
+from .events import delivery_abandoned
 from .models import DeliveryStatus, WebhookDelivery, WebhookEndpoint
 from .services import log_system_event
 from .signing import signed_headers
@@ -168,3 +169,4 @@ def _log_abandoned(delivery) -> None:
         organization_id=delivery.organization_id, kind="webhook.abandoned", severity="error",
         message=f"Webhook delivery to {host} abandoned after {delivery.attempts} attempts",
         details={**_details(delivery), "attempts": delivery.attempts, **last})
+    delivery_abandoned.send(sender=WebhookDelivery, organization_id=delivery.organization_id, host=host or "")

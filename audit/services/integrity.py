@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from ..canonical import GENESIS_HASH
 from ..documents import computed_hash
+from ..events import chain_verified
 from ..models import AuditEvent, ChainHead, IntegrityCheck, Organization
 
 
@@ -90,8 +91,10 @@ def _check_head(organization, last_seq, last_hash, broken) -> ChainReport:
 
 def verify_and_record(organization: Organization, *, triggered_by: str, progress=None) -> IntegrityCheck:
     report = verify_chain(organization, progress=progress)
-    return IntegrityCheck.objects.create(
+    check = IntegrityCheck.objects.create(
         organization=organization, checked_at=timezone.now(), status=report.status,
         verified_through_seq=report.verified_through_seq, first_bad_seq=report.first_bad_seq,
         head_hash=report.head_hash, problem=report.problem[:300], triggered_by=triggered_by,
     )
+    chain_verified.send(sender=IntegrityCheck, organization=organization, report=report)
+    return check

@@ -1,0 +1,87 @@
+"""Evaluating alert rules: occurrences ("hits") from recorded events or the scheduled jobs, counted, compared
+with each organization's rules, and raised as alerts."""
+import logging
+import zoneinfo
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from django.utils import timezone
+
+from ..models import Alert, WorkingHours
+from .counters import add_and_count
+from .raising import raise_alert
+from .rules import RuleConfig, rule_configs
+
+logger = logging.getLogger("trailproof.alerts")
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One occurrence a rule watches: `subject` is what is counted (an account, an address, the organization)."""
+
+    rule: str
+    subject: str
+    label: str = ""
+    value: int = 1
+    at: datetime | None = None
+    details: dict = field(default_factory=dict, hash=False, compare=False)
+
+
+def evaluate(organization_id: int, hits: list[Hit], *, now=None) -> list[Alert]:
+    """Counts the hits and raises (or folds) the alerts the organization's enabled rules call for."""
+    now = now or timezone.now()
+    configs = rule_configs(organization_id)
+    grouped: dict[tuple[str, str], list[Hit]] = {}
+    for hit in hits:
+        grouped.setdefault((hit.rule, hit.subject), []).append(hit)
+    alerts = []
+    for (rule, subject), group in grouped.items():
+        config = configs[rule]
+        if config.enabled:
+            alert = _evaluate_rule(organization_id, config, subject, group, now)
+            if alert is not None:
+                alerts.append(alert)
+    return alerts
+
+
+def _evaluate_rule(organization_id, config: RuleConfig, subject, group, now) -> Alert | None:
+    condition = CONDITIONS.get(config.key)
+    if condition is not None:
+        group = [hit for hit in group if condition(organization_id, hit)]
+    if config.spec.trigger == "value":
+        group = [hit for hit in group if hit.value >= config.threshold]
+    if not group:
+        return None
+    count = added = len(group)
+    if config.spec.trigger == "count":
+        count = add_and_count(f"{organization_id}:{config.key}:{subject}", window_minutes=config.window_minutes,
+                              by=added, now=now)
+        if count < config.threshold:
+            return None
+    last = group[-1]
+    message = config.spec.message.format(count=count, label=last.label, window=config.window_minutes,
+                                         value=last.value)
+    details = {**last.details, **({"value": last.value} if config.spec.trigger == "value" else {})}
+    return raise_alert(organization_id=organization_id, config=config, subject=subject, count=count,
+                       added=added, message=message, details=details, now=now)
+
+
+def outside_working_hours(organization_id: int, hit: Hit) -> bool:
+    hours = WorkingHours.objects.filter(organization_id=organization_id).first() or WorkingHours()
+    try:
+        zone = zoneinfo.ZoneInfo(hours.time_zone)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        zone = zoneinfo.ZoneInfo("UTC")
+    local = (hit.at or timezone.now()).astimezone(zone)
+    return local.isoweekday() not in hours.weekdays or not hours.starts_at <= local.time() < hours.ends_at
+
+
+CONDITIONS = {"export.after_hours": outside_working_hours}
+
+
+def evaluate_safely(organization_id: int, hits: list[Hit]) -> None:
+    """For callers that must never fail because alerting did (after a commit, inside a job)."""
+    try:
+        evaluate(organization_id, hits)
+    except Exception:
+        logger.exception("Could not evaluate alert rules for organization %s", organization_id)

@@ -1,0 +1,42 @@
+"""Raising an alert: one `alert.raised` entry in the system log store, repeats within its window folded into it.
+
+Written to the system log database in its own transaction, so an alert about the main store failing survives.
+The email and the webhook notice are queued when that transaction has committed.
+"""
+from datetime import timedelta
+from functools import partial
+
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from ..models import Alert
+from ..services import log_system_event
+from .notify import notify_alert
+from .rules import RuleConfig
+
+
+def raise_alert(*, organization_id: int, config: RuleConfig, subject: str, count: int, added: int,
+                message: str, details: dict | None = None, now=None) -> Alert:
+    """A new alert, or the open one for the same rule and subject seen within the window, its count raised."""
+    now = now or timezone.now()
+    with transaction.atomic(using="syslog"):
+        alert = (Alert.objects.select_for_update()
+                 .filter(organization_id=organization_id, rule=config.key, subject=subject,
+                         acknowledged_at__isnull=True,
+                         last_seen_at__gte=now - timedelta(minutes=config.window_minutes))
+                 .order_by("-last_seen_at").first())
+        if alert is not None:
+            Alert.objects.filter(pk=alert.pk).update(count=F("count") + added, last_seen_at=now)
+            alert.refresh_from_db()
+            return alert
+        entry = log_system_event(
+            organization_id=organization_id, kind="alert.raised", severity=config.spec.severity, message=message,
+            details={"rule": config.key, "count": count, "window_minutes": config.window_minutes,
+                     "subject": subject, **(details or {})})
+        alert = Alert.objects.create(
+            organization_id=organization_id, rule=config.key, subject=subject[:200], severity=config.spec.severity,
+            entry=entry, message=message[:500], count=count, window_minutes=config.window_minutes, raised_at=now,
+            last_seen_at=now)
+        transaction.on_commit(partial(notify_alert, alert.pk), using="syslog")
+    return alert
