@@ -72,6 +72,11 @@ def latest_integrity_check(organization: Organization) -> IntegrityCheck | None:
     return IntegrityCheck.objects.filter(organization=organization).order_by("-checked_at").first()
 
 
+def last_successful_check(organization: Organization) -> IntegrityCheck | None:
+    return (IntegrityCheck.objects.filter(organization=organization, status=IntegrityCheck.Status.OK)
+            .order_by("-checked_at").first())
+
+
 def actor_activity(events: QuerySet[AuditEvent], *, automations: bool = False) -> dict:
     """Counts by action and outcome, per day and (for the bot) per automation, in one pass over the events."""
     from collections import Counter

@@ -22,7 +22,7 @@ class SystemLogRouter:
     db_for_write = db_for_read
 
     def allow_relation(self, obj1, obj2, **hints):
-        return self.db_for_read(type(obj1)) == self.db_for_read(type(obj2))
+        return self.db_for_read(obj1) == self.db_for_read(obj2)  # instances carry their model's _meta
 
     def allow_migrate(self, db, app_label, model_name=None, **hints):
         return db == _database_of(app_label, model_name)

@@ -6,7 +6,7 @@ from django.utils.http import urlencode
 from django.views.decorators.http import require_http_methods
 
 from ..models import ChainHead, IntegrityCheck
-from ..selectors import latest_integrity_check
+from ..selectors import last_successful_check, latest_integrity_check
 from ..services.integrity import verify_and_record
 from ..services.recording import record_action
 from .scope import investigator_required
@@ -36,4 +36,5 @@ def integrity(request):
         return redirect(reverse("audit:integrity") + "?" + urlencode({"org": organization.slug}))
     return render(request, "audit/integrity.html", {
         "organization": organization, "check": latest_integrity_check(organization),
+        "last_ok": last_successful_check(organization),
         "head": ChainHead.objects.filter(organization=organization).first()})
