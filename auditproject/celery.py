@@ -14,4 +14,7 @@ app.conf.beat_schedule = {
     "summarize-trail-reads": {"task": "audit.tasks.summarize_trail_reads", "schedule": 15 * 60},
     # Retries without a broker's countdown, and deliveries whose queue message was lost.
     "deliver-due-webhooks": {"task": "syslog.deliver_due_webhooks", "schedule": 60},
+    # Beat's heartbeat for /readyz, and the clock offset alert.
+    "beat-tick": {"task": "syslog.beat_tick", "schedule": 30},
+    "check-clock": {"task": "syslog.check_clock", "schedule": 300},
 }

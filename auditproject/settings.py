@@ -1,4 +1,5 @@
 """Trailproof settings, read from the environment (see README, "Settings")."""
+import ipaddress
 from pathlib import Path
 
 import dj_database_url
@@ -46,6 +47,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "audit.middleware.CurrentOrganizationMiddleware",
+    "syslog.metrics.middleware.IngestTimingMiddleware",
 ]
 
 ROOT_URLCONF = "auditproject.urls"
@@ -190,3 +192,15 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
 }
+
+# Health and metrics (README, "Alerts, health and metrics").
+HEALTH_TIMEOUT_SECONDS = env_int("HEALTH_TIMEOUT_MS", 1000) / 1000  # each broker/worker probe of /readyz
+HEALTH_BEAT_MAX_AGE_SECONDS = env_int("HEALTH_BEAT_MAX_AGE_SECONDS", 180)  # beat ticks every 30 s
+CLOCK_OFFSET_WARNING_MS = env_int("CLOCK_OFFSET_WARNING_MS", 2000)
+METRICS_TOKEN = env_str("METRICS_TOKEN") or None
+try:
+    METRICS_ALLOWED_NETWORKS = [ipaddress.ip_network(network, strict=False)
+                                for network in env_list("METRICS_ALLOWED_NETWORKS", [])]
+except ValueError as error:
+    raise ImproperlyConfigured(f"METRICS_ALLOWED_NETWORKS must list networks like 10.0.0.0/8: {error}") from None
+PROMETHEUS_MULTIPROC_DIR = env_str("PROMETHEUS_MULTIPROC_DIR") or None  # read by prometheus-client itself too
