@@ -1,12 +1,13 @@
 """Keeps the system log app in its own database, never joined with the main one.
 
-Exception: an organization's alert settings (MAIN_DATABASE_MODELS) live in the main database, so that a change
-commits together with the `settings.changed` event recording it.
+Exceptions live in the main database (MAIN_DATABASE_MODELS): the delivery outbox, which must commit in
+the same transaction as the audit events it announces, and an organization's alert settings, which
+commit together with the `settings.changed` event recording their change.
 """
 
 SYSLOG_APP = "syslog"
 SYSLOG_DB = "syslog"
-MAIN_DATABASE_MODELS = frozenset({"alertrulesetting", "workinghours"})
+MAIN_DATABASE_MODELS = frozenset({"outboxitem", "alertrulesetting", "workinghours"})
 
 
 def _database_of(app_label: str, model_name: str | None) -> str:

@@ -16,17 +16,17 @@ from audit.documents import event_document
 from audit.models import AuditEvent
 
 from .events import delivery_abandoned
-from .models import DeliveryStatus, WebhookDelivery, WebhookEndpoint
+from .models import DeliveryStatus, WebhookDelivery
 from .services import log_system_event
 from .signing import signed_headers
 from .targets import UnsafeTarget, check_url, guarded_session
-from .webhooks import action_matches
 
 DEFAULT_RETRY_DELAYS = (10, 30, 120, 600, 3600, 6 * 3600)
 DEFAULT_TIMEOUT_SECONDS = 5
 # A message may arrive a little before its delivery is due (clocks of different hosts).
 EARLY_TOLERANCE = timedelta(seconds=2)
 USER_AGENT = "Trailproof-Webhooks/1"
+ENDPOINT_BATCH = 100
 
 
 def retry_delays() -> tuple[float, ...]:
@@ -37,23 +37,28 @@ def _timeout() -> float:
     return float(getattr(settings, "WEBHOOK_TIMEOUT_SECONDS", DEFAULT_TIMEOUT_SECONDS))
 
 
-def plan_deliveries(*, organization, event_ids: list[int]) -> list:
-    """Creates one pending delivery per (endpoint, event) whose actions match; returns their ids."""
-    endpoints = list(WebhookEndpoint.objects.filter(organization_id=organization.pk))
-    if not endpoints or not event_ids:
-        return []
-    events = (AuditEvent.objects.filter(organization=organization, pk__in=event_ids)
-              .order_by("seq").values_list("pk", "action"))
-    rows = [WebhookDelivery(organization_id=organization.pk, endpoint=endpoint, event_id=pk)
-            for pk, action in events for endpoint in endpoints if action_matches(endpoint.actions, action)]
-    WebhookDelivery.objects.bulk_create(rows, ignore_conflicts=True)
-    return [row.id for row in rows]
-
-
 def due_deliveries(*, now=None, limit: int = 500) -> list:
     now = now or timezone.now()
     return list(WebhookDelivery.objects.filter(status=DeliveryStatus.PENDING, next_attempt_at__lte=now)
                 .order_by("next_attempt_at").values_list("id", flat=True)[:limit])
+
+
+def endpoints_with_due_deliveries(*, now=None) -> list:
+    now = now or timezone.now()
+    return list(WebhookDelivery.objects.filter(status=DeliveryStatus.PENDING, next_attempt_at__lte=now)
+                .values_list("endpoint_id", flat=True).distinct())
+
+
+def deliver_due_for_endpoint(*, endpoint_id, on_retry=None, limit: int = ENDPOINT_BATCH) -> tuple[int, bool]:
+    """Attempts the endpoint's due deliveries in the order of their events; returns (attempted, more due)."""
+    due = list(WebhookDelivery.objects.filter(endpoint_id=endpoint_id, status=DeliveryStatus.PENDING,
+                                              next_attempt_at__lte=timezone.now())
+               .order_by("event_id", "created_at").values_list("id", flat=True)[:limit + 1])
+    for delivery_id in due[:limit]:
+        retry_in = attempt_delivery(delivery_id=delivery_id)
+        if retry_in is not None and on_retry is not None:
+            on_retry(delivery_id, countdown=retry_in)
+    return min(len(due), limit), len(due) > limit
 
 
 def attempt_delivery(*, delivery_id) -> float | None:
@@ -61,11 +66,10 @@ def attempt_delivery(*, delivery_id) -> float | None:
     delivery = _claim(delivery_id)
     if delivery is None:
         return None
-    event = (AuditEvent.objects.select_related("organization", "actor")
-             .filter(pk=delivery.event_id, organization_id=delivery.organization_id).first())
-    if event is None:
+    body = delivery_body(delivery)
+    if body is None:
         return _settle(delivery, status_code=None, error="the event is no longer stored", final=True)
-    status_code, error = _post(delivery, event)
+    status_code, error = _post(delivery, body)
     return _settle(delivery, status_code=status_code, error=error)
 
 
@@ -81,14 +85,21 @@ def _claim(delivery_id) -> WebhookDelivery | None:
     return WebhookDelivery.objects.select_related("endpoint").get(pk=delivery_id)
 
 
-def delivery_body(event) -> bytes:
-    return json.dumps({"type": "audit.event", "data": event_document(event)}, separators=(",", ":"),
-                      ensure_ascii=False).encode()
+def delivery_body(delivery: WebhookDelivery) -> bytes | None:
+    """The signed message: the stored audit event, or the notice; None when the event is gone."""
+    if delivery.event_id is None:
+        return _encode({"type": delivery.notice_type, "data": delivery.payload})
+    event = (AuditEvent.objects.select_related("organization", "actor")
+             .filter(pk=delivery.event_id, organization_id=delivery.organization_id).first())
+    return None if event is None else _encode({"type": "audit.event", "data": event_document(event)})
 
 
-def _post(delivery: WebhookDelivery, event) -> tuple[int | None, str | None]:
+def _encode(message: dict) -> bytes:
+    return json.dumps(message, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+def _post(delivery: WebhookDelivery, body: bytes) -> tuple[int | None, str | None]:
     endpoint = delivery.endpoint
-    body = delivery_body(event)
     headers = {"content-type": "application/json", "user-agent": USER_AGENT,
                **signed_headers(endpoint.secret, delivery.webhook_id, int(time.time()), body)}
     try:
@@ -146,7 +157,8 @@ def _store(delivery: WebhookDelivery) -> bool:
 
 def _details(delivery: WebhookDelivery) -> dict:
     return {"attempt": delivery.attempts, "url": delivery.endpoint.url, "webhook_id": delivery.webhook_id,
-            "webhook": str(delivery.endpoint_id), "event": delivery.event_id}
+            "webhook": str(delivery.endpoint_id), "delivery": str(delivery.pk), "event": delivery.event_id,
+            "type": delivery.message_type}
 
 
 def _log_failure(delivery, status_code, error, next_retry_at) -> None:
@@ -170,3 +182,15 @@ def _log_abandoned(delivery) -> None:
         message=f"Webhook delivery to {host} abandoned after {delivery.attempts} attempts",
         details={**_details(delivery), "attempts": delivery.attempts, **last})
     delivery_abandoned.send(sender=WebhookDelivery, organization_id=delivery.organization_id, host=host or "")
+
+
+
+def deliver_all_due() -> int:
+    """Attempts every due delivery in this process (the brokerless path); returns how many were attempted."""
+    attempted = 0
+    for endpoint_id in endpoints_with_due_deliveries():
+        more = True
+        while more:
+            count, more = deliver_due_for_endpoint(endpoint_id=endpoint_id)
+            attempted += count
+    return attempted

@@ -1,4 +1,8 @@
-"""The system log store (entries, webhook endpoints and their deliveries), in the `syslog` database."""
+"""The system log store (entries, webhook endpoints and their deliveries), in the `syslog` database.
+
+Exceptions: OutboxItem, AlertRuleSetting and WorkingHours live in the MAIN database (auditproject/routers.py),
+written in the same transaction as what they announce or record, so nothing is lost between the two databases.
+"""
 import datetime
 import uuid
 
@@ -65,12 +69,18 @@ class DeliveryStatus(models.TextChoices):
 
 
 class WebhookDelivery(models.Model):
-    """One audit event owed to one endpoint; its id is the `webhook-id` of every attempt."""
+    """What one endpoint is owed: an audit event (event_id) or a notice (notice_type + payload).
+
+    Its id is the `webhook-id` of every attempt.
+    """
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     organization_id = models.BigIntegerField()
     endpoint = models.ForeignKey(WebhookEndpoint, on_delete=models.CASCADE, related_name="deliveries")
-    event_id = models.BigIntegerField(help_text="The audit event's id in the main database.")
+    event_id = models.BigIntegerField(null=True, blank=True, help_text="The audit event's id in the main database.")
+    notice_id = models.UUIDField(null=True, blank=True, help_text="The notice this delivery carries, if any.")
+    notice_type = models.CharField(max_length=100, blank=True)
+    payload = models.JSONField(null=True, blank=True)
     status = models.CharField(max_length=10, choices=DeliveryStatus.choices, default=DeliveryStatus.PENDING)
     attempts = models.PositiveIntegerField(default=0)
     next_attempt_at = models.DateTimeField(default=timezone.now)
@@ -81,7 +91,12 @@ class WebhookDelivery(models.Model):
 
     class Meta:
         verbose_name_plural = "webhook deliveries"
-        constraints = [models.UniqueConstraint(fields=["endpoint", "event_id"], name="one_delivery_per_event")]
+        constraints = [
+            models.UniqueConstraint(fields=["endpoint", "event_id"], name="one_delivery_per_event",
+                                    condition=models.Q(event_id__isnull=False)),
+            models.UniqueConstraint(fields=["endpoint", "notice_id"], name="one_delivery_per_notice",
+                                    condition=models.Q(notice_id__isnull=False)),
+        ]
         indexes = [
             models.Index(fields=["status", "next_attempt_at"], name="delivery_due"),
             models.Index(fields=["organization_id"], name="delivery_org"),
@@ -90,6 +105,33 @@ class WebhookDelivery(models.Model):
     @property
     def webhook_id(self) -> str:
         return f"msg_{self.id.hex}"
+
+    @property
+    def message_type(self) -> str:
+        return "audit.event" if self.event_id is not None else self.notice_type
+
+
+class OutboxItem(models.Model):
+    """Deliveries owed, written with the events (or notice) they announce; drained into WebhookDelivery rows.
+
+    Stored in the main database. An item holds either the ids of newly recorded audit events, or one notice
+    (type, payload, and the endpoints it matched when queued).
+    """
+
+    id = models.BigAutoField(primary_key=True)
+    organization_id = models.BigIntegerField()
+    event_ids = models.JSONField(default=list, blank=True)
+    notice_id = models.UUIDField(null=True, blank=True)
+    notice_type = models.CharField(max_length=100, blank=True)
+    payload = models.JSONField(null=True, blank=True)
+    endpoint_ids = models.JSONField(default=list, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self):
+        return f"outbox {self.pk} (org {self.organization_id})"
 
 
 class Alert(models.Model):

@@ -1,19 +1,15 @@
 """Reacts to the rest of the product: deliveries for recorded events, cleanup when an organization goes."""
-import logging
 from functools import partial
 
 from django.db import transaction
 from django.db.models.signals import post_delete
 from django.dispatch import receiver
 
-from audit.events import events_recorded
+from audit.events import events_chained
 from audit.models import Organization
 
-from .delivery import plan_deliveries
+from . import outbox
 from .services import delete_organization_logs
-from .tasks import enqueue_delivery
-
-logger = logging.getLogger("trailproof.syslog")
 
 
 @receiver(post_delete, sender=Organization)
@@ -22,17 +18,7 @@ def delete_logs_with_organization(sender, instance, using, **kwargs):
     transaction.on_commit(partial(delete_organization_logs, instance.pk), using=using)
 
 
-@receiver(events_recorded)
-def deliver_recorded_events(sender, organization, event_ids, **kwargs):
-    """Runs after the events committed; a failure here must never reach the caller that recorded them."""
-    try:
-        with transaction.atomic(using="syslog"):
-            delivery_ids = plan_deliveries(organization=organization, event_ids=event_ids)
-            transaction.on_commit(partial(_enqueue_all, delivery_ids), using="syslog")
-    except Exception:
-        logger.exception("Could not plan webhook deliveries for organization %s", organization.pk)
-
-
-def _enqueue_all(delivery_ids) -> None:
-    for delivery_id in delivery_ids:
-        enqueue_delivery(delivery_id)
+@receiver(events_chained)
+def owe_deliveries(sender, organization, events, **kwargs):
+    """Inside the recording transaction: the outbox item commits or rolls back with the events."""
+    outbox.add_events(organization_id=organization.pk, event_ids=[event.pk for event in events])

@@ -9,12 +9,8 @@ from audit.models import Membership, Organization
 from audit.models.tenancy import INVESTIGATOR_ROLES
 
 from ..models import Alert
+from ..notices import queue_notice
 from ..tasks import send_email
-
-try:
-    from ..notices import queue_notice
-except ImportError:  # syslog.notices comes with the webhook notices work; until then no webhook is sent
-    queue_notice = None
 
 logger = logging.getLogger("trailproof.alerts")
 
@@ -39,8 +35,6 @@ def notify_alert(alert_id: int) -> None:
     except Exception:
         logger.exception("Could not queue the email for alert %s (organization %s)", alert.pk,
                          alert.organization_id)
-    if queue_notice is None:
-        return
     try:
         queue_notice(organization_id=alert.organization_id, notice_type="alert.raised", data=notice_data(alert))
     except Exception:

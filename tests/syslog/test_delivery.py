@@ -1,4 +1,8 @@
-"""Webhook delivery in-process (no broker): signed POSTs to a real local server, retries, abandonment, SSRF."""
+"""Webhook delivery without a broker: signed POSTs to a real local server, retries, abandonment, SSRF.
+
+Without a broker nothing is sent in the request: the outbox is drained into deliveries on commit, and
+`deliver_webhooks` (cron's job here) sends them.
+"""
 import json
 from contextlib import contextmanager
 from datetime import timedelta
@@ -6,6 +10,7 @@ from io import StringIO
 
 import pytest
 from django.core.management import call_command
+from django.db import transaction
 from django.utils import timezone
 from rest_framework.test import APIClient
 from standardwebhooks.webhooks import Webhook
@@ -13,10 +18,10 @@ from standardwebhooks.webhooks import Webhook
 from audit.acting import Acting
 from audit.documents import event_document
 from audit.services.recording import record_event, record_events
-from syslog.delivery import attempt_delivery, plan_deliveries
-from syslog.models import DeliveryStatus, SystemLogEntry, WebhookDelivery
+from syslog.delivery import attempt_delivery
+from syslog.models import DeliveryStatus, OutboxItem, SystemLogEntry, WebhookDelivery
+from syslog.outbox import drain_outbox, plan_item
 from syslog.targets import UnsafeTarget, guarded_session
-from syslog.tasks import deliver_due_webhooks
 from syslog.webhooks import create_webhook, delete_webhook
 from tests.factories import event_payload
 
@@ -29,17 +34,32 @@ ACTING = Acting.for_system("tests")
 
 @pytest.fixture
 def on_commit(django_capture_on_commit_callbacks):
-    """Runs what commits would trigger: the trail's announcement, then the queued deliveries."""
+    """Runs what commits would trigger (the outbox drain), then what cron would: `deliver_webhooks`."""
     @contextmanager
     def committing():
         with django_capture_on_commit_callbacks(using="syslog", execute=True), \
                 django_capture_on_commit_callbacks(using="default", execute=True):
             yield
+        sweep()
     return committing
 
 
+def sweep() -> int:
+    """`manage.py deliver_webhooks`; returns how many deliveries it attempted."""
+    out = StringIO()
+    call_command("deliver_webhooks", stdout=out)
+    return int(out.getvalue().split("; ")[1].split()[0])
+
+
+def plan(org, event) -> str:
+    drain_outbox()
+    return WebhookDelivery.objects.get(organization_id=org.pk, event_id=event.pk).pk
+
+
 def subscribe(org, url, actions=()):
-    return create_webhook(organization=org, url=url, actions=list(actions), acting=ACTING)
+    endpoint = create_webhook(organization=org, url=url, actions=list(actions), acting=ACTING)
+    OutboxItem.objects.all().delete()  # the webhook.created events: these tests follow the events they record
+    return endpoint
 
 
 def failures(org, kind="webhook.failed"):
@@ -62,7 +82,7 @@ def test_a_recorded_event_arrives_signed_per_standard_webhooks(org, receiver, pr
 
 
 def test_a_tampered_body_fails_verification(org, receiver, private_targets, on_commit):
-    endpoint = subscribe(org, receiver.url)
+    endpoint = subscribe(org, receiver.url, ["task.*"])
     with on_commit():
         record_event(organization=org, event=event_payload(), recorded_via="tests")
 
@@ -114,11 +134,11 @@ def test_a_failing_endpoint_is_retried_on_schedule_then_abandoned(org, receiver,
     retry_at = timezone.datetime.fromisoformat(first[0].details["next_retry_at"])
     assert timedelta(seconds=9) < retry_at - start < timedelta(seconds=12)
 
-    assert deliver_due_webhooks.delay().get() == 0  # not due yet: nothing is sent early
+    assert sweep() == 0  # not due yet: nothing is sent early
     time_machine.move_to(start + timedelta(seconds=11))
-    deliver_due_webhooks.delay()
+    sweep()
     time_machine.move_to(start + timedelta(seconds=45))
-    deliver_due_webhooks.delay()
+    sweep()
 
     logged = failures(org)
     assert [entry.details["attempt"] for entry in logged] == [1, 2, 3]
@@ -134,7 +154,7 @@ def test_a_failing_endpoint_is_retried_on_schedule_then_abandoned(org, receiver,
         Webhook(endpoint.secret).verify(r["body"], r["headers"])
     assert WebhookDelivery.objects.get().status == DeliveryStatus.ABANDONED
     time_machine.move_to(start + timedelta(days=1))
-    assert deliver_due_webhooks.delay().get() == 0
+    assert sweep() == 0
 
 
 def test_a_retry_that_succeeds_keeps_the_webhook_id(org, receiver, private_targets, on_commit, time_machine,
@@ -147,7 +167,7 @@ def test_a_retry_that_succeeds_keeps_the_webhook_id(org, receiver, private_targe
     with on_commit():
         record_event(organization=org, event=event_payload(), recorded_via="tests")
     time_machine.move_to(start + timedelta(seconds=11))
-    deliver_due_webhooks.delay()
+    sweep()
 
     first, second = receiver.received(), receiver.received()
     assert (first["status"], second["status"]) == (503, 200)
@@ -205,7 +225,7 @@ def test_the_connected_address_is_checked_even_when_the_name_looked_safe(receive
 def test_a_deleted_webhook_sends_nothing_more(org, receiver, private_targets):
     endpoint = subscribe(org, receiver.url)
     event = record_event(organization=org, event=event_payload(), recorded_via="tests")
-    [delivery_id] = plan_deliveries(organization=org, event_ids=[event.pk])
+    delivery_id = plan(org, event)
     delete_webhook(endpoint=endpoint, organization=org, acting=ACTING)
 
     assert attempt_delivery(delivery_id=delivery_id) is None
@@ -216,8 +236,8 @@ def test_a_delivery_is_attempted_once_even_if_asked_twice(org, receiver, private
     receiver.statuses = [500]
     subscribe(org, receiver.url)
     event = record_event(organization=org, event=event_payload(), recorded_via="tests")
-    [delivery_id] = plan_deliveries(organization=org, event_ids=[event.pk])
-    assert plan_deliveries(organization=org, event_ids=[event.pk]) and WebhookDelivery.objects.count() == 1
+    delivery_id = plan(org, event)
+    assert WebhookDelivery.objects.count() == 1
 
     assert attempt_delivery(delivery_id=delivery_id) == 10
     assert attempt_delivery(delivery_id=delivery_id) is None  # an early retry message: not due yet
@@ -234,10 +254,47 @@ def test_the_deliver_webhooks_command_sends_due_retries(org, receiver, private_t
     with on_commit():
         record_event(organization=org, event=event_payload(), recorded_via="tests")
     time_machine.move_to(start + timedelta(seconds=11))
-    out = StringIO()
-
-    call_command("deliver_webhooks", stdout=out)
-
-    assert out.getvalue().startswith("1 due")
+    assert sweep() == 1
     assert [receiver.received()["status"], receiver.received()["status"]] == [500, 200]
     assert WebhookDelivery.objects.get().status == DeliveryStatus.SUCCEEDED
+
+
+def test_without_a_broker_the_request_sends_nothing_and_the_command_does(org, receiver, private_targets,
+                                                                        django_capture_on_commit_callbacks):
+    subscribe(org, receiver.url)
+    with django_capture_on_commit_callbacks(using="default", execute=True):
+        record_event(organization=org, event=event_payload(), recorded_via="tests")
+
+    assert receiver.all_received() == []
+    assert WebhookDelivery.objects.get().status == DeliveryStatus.PENDING
+    assert sweep() == 1
+    assert receiver.received()["status"] == 200
+
+
+def test_the_outbox_commits_and_rolls_back_with_the_events(org, receiver, private_targets):
+    subscribe(org, receiver.url)
+    with pytest.raises(RuntimeError), transaction.atomic():
+        record_event(organization=org, event=event_payload(), recorded_via="tests")
+        raise RuntimeError("the caller fails after recording")
+    assert not OutboxItem.objects.exists()
+
+    event = record_event(organization=org, event=event_payload(), recorded_via="tests")
+    assert OutboxItem.objects.get().event_ids == [event.pk]
+
+
+def test_a_drain_that_died_midway_plans_each_delivery_once(org, receiver, private_targets):
+    subscribe(org, receiver.url)
+    subscribe(org, receiver.url + "/second")
+    record_events(organization=org, recorded_via="tests", events=[event_payload(), event_payload()])
+    [item] = OutboxItem.objects.all()
+    plan_item(item)  # the deliveries were written, then the process died before deleting the item
+
+    assert drain_outbox()[0] == 1
+    assert WebhookDelivery.objects.count() == 4 and not OutboxItem.objects.exists()
+    assert sweep() == 4
+    assert len(receiver.all_received()) == 4
+
+
+def test_an_organization_without_webhooks_writes_no_outbox(org):
+    record_event(organization=org, event=event_payload(), recorded_via="tests")
+    assert not OutboxItem.objects.exists()

@@ -11,7 +11,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('audit', '0005_cheaper_ingest_writes'),
-        ('syslog', '0002_webhooks'),
+        ('syslog', '0003_outbox_and_notices'),
     ]
 
     operations = [
