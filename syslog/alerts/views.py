@@ -11,14 +11,9 @@ from audit.views.scope import investigator_required, not_in_organization, refuse
 
 from .rules import WINDOW_RANGE
 from .selectors import alert_history, alert_of, open_alerts, rules_of, working_hours_of
-from .services import MAX_NOTE, AlertError, acknowledge_alert, update_rule, update_working_hours
+from .services import AlertError, acknowledge_alert, update_rule, update_working_hours
 
 WEEKDAYS = [(1, "Mon"), (2, "Tue"), (3, "Wed"), (4, "Thu"), (5, "Fri"), (6, "Sat"), (7, "Sun")]
-
-
-class AcknowledgeForm(forms.Form):
-    note = forms.CharField(max_length=MAX_NOTE, widget=forms.Textarea(attrs={"rows": 2}),
-                           help_text="What you found and what was done.")
 
 
 class RuleForm(forms.Form):
@@ -40,11 +35,14 @@ def _back(name, organization):
 
 @investigator_required
 def alert_list(request):
-    organization = request.investigation.organization
+    return _list_page(request, request.investigation.organization)
+
+
+def _list_page(request, organization, status=200):
     return render(request, "syslog/alerts.html", {
         "organization": organization, "open_alerts": open_alerts(organization),
-        "history": alert_history(organization), "form": AcknowledgeForm(),
-        "can_tune": administers(request.user, organization.pk)})
+        "history": alert_history(organization), "can_tune": administers(request.user, organization.pk)},
+        status=status)
 
 
 @require_POST
@@ -54,15 +52,12 @@ def acknowledge(request, pk):
     organization = investigation.organization
     if alert_of(organization, pk) is None:
         not_in_organization(request, "alert")
-    form = AcknowledgeForm(request.POST)
-    try:
-        if not form.is_valid():
-            raise AlertError(" ".join(form.errors["note"]))
-        acknowledge_alert(organization=organization, alert_id=pk, note=form.cleaned_data["note"],
-                          user=request.user, acting=investigation.acting)
+    try:  # the service checks the note
+        acknowledge_alert(organization=organization, alert_id=pk, user=request.user, acting=investigation.acting,
+                          note=request.POST.get("note", ""))
     except AlertError as error:
         messages.error(request, str(error))
-        return _back("alerts:list", organization)
+        return _list_page(request, organization, status=400)
     messages.success(request, "Alert acknowledged; your note is recorded in the audit trail.")
     return _back("alerts:list", organization)
 
