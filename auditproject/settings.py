@@ -196,6 +196,7 @@ LOGGING = {
 # Health and metrics (README, "Alerts, health and metrics").
 HEALTH_TIMEOUT_SECONDS = env_int("HEALTH_TIMEOUT_MS", 1000) / 1000  # each broker/worker probe of /readyz
 HEALTH_BEAT_MAX_AGE_SECONDS = env_int("HEALTH_BEAT_MAX_AGE_SECONDS", 180)  # beat ticks every 30 s
+HEALTH_WORKER_MAX_AGE_SECONDS = env_int("HEALTH_WORKER_MAX_AGE_SECONDS", 30)  # workers beat every 2 s
 CLOCK_OFFSET_WARNING_MS = env_int("CLOCK_OFFSET_WARNING_MS", 2000)
 METRICS_TOKEN = env_str("METRICS_TOKEN") or None
 try:

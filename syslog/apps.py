@@ -9,5 +9,5 @@ class SyslogConfig(AppConfig):
     def ready(self):
         from . import signals  # noqa: F401
         from .alerts import receivers  # noqa: F401
-        from .health import beat, tasks  # noqa: F401  (Celery tasks and beat's publish stamp)
+        from .health import heartbeats, tasks  # noqa: F401  (Celery tasks and the heartbeat stamps)
         from .metrics import instruments  # noqa: F401
