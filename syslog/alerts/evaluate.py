@@ -3,7 +3,7 @@ with each organization's rules, and raised as alerts."""
 import logging
 import zoneinfo
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.utils import timezone
 
@@ -45,6 +45,9 @@ def evaluate(organization_id: int, hits: list[Hit], *, now=None) -> list[Alert]:
 
 
 def _evaluate_rule(organization_id, config: RuleConfig, subject, group, now) -> Alert | None:
+    # Events that happened before the window (a backfill, an imported history) describe no current attack.
+    recent_since = now - timedelta(minutes=config.window_minutes)
+    group = [hit for hit in group if hit.at is None or hit.at >= recent_since]
     condition = CONDITIONS.get(config.key)
     if condition is not None:
         group = [hit for hit in group if condition(organization_id, hit)]

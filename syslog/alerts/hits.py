@@ -11,15 +11,15 @@ def _actor_label(row) -> str:
 
 
 def _failed_signin(row) -> list[Hit]:
-    hits = [Hit("failed_signins.account", f"actor:{row.actor_id}", _actor_label(row)),
-            Hit("failed_signins.organization", "organization", _actor_label(row))]
+    hits = [Hit("failed_signins.account", f"actor:{row.actor_id}", _actor_label(row), at=row.occurred_at),
+            Hit("failed_signins.organization", "organization", _actor_label(row), at=row.occurred_at)]
     if row.source_ip:
-        hits.append(Hit("failed_signins.source", f"ip:{row.source_ip}", row.source_ip))
+        hits.append(Hit("failed_signins.source", f"ip:{row.source_ip}", row.source_ip, at=row.occurred_at))
     return hits
 
 
 def _locked_out(row) -> list[Hit]:
-    return [Hit("lockouts", "organization", _actor_label(row))]
+    return [Hit("lockouts", "organization", _actor_label(row), at=row.occurred_at)]
 
 
 def _role_granted(row) -> list[Hit]:
@@ -29,7 +29,7 @@ def _role_granted(row) -> list[Hit]:
     target = (row.targets or [{}])[0]
     who = target.get("name") or target.get("id") or "someone"
     return [Hit("privilege.granted", "organization", f"{who} was made {PRIVILEGED_ROLES[after]} by "
-                                                     f"{_actor_label(row)}")]
+                                                     f"{_actor_label(row)}", at=row.occurred_at)]
 
 
 def _key_created(row) -> list[Hit]:
@@ -39,7 +39,7 @@ def _key_created(row) -> list[Hit]:
     target = (row.targets or [{}])[0]
     return [Hit("privilege.granted", "organization",
                 f"API key {target.get('name') or target.get('id')} was created with the export scope by "
-                f"{_actor_label(row)}")]
+                f"{_actor_label(row)}", at=row.occurred_at)]
 
 
 def _exported(row) -> list[Hit]:
@@ -48,7 +48,7 @@ def _exported(row) -> list[Hit]:
     if rows is None:
         rows = (metadata.get("manifest") or {}).get("row_count")
     label = _actor_label(row)
-    return [Hit("export.mass", "organization", label, value=int(rows or 0)),
+    return [Hit("export.mass", "organization", label, value=int(rows or 0), at=row.occurred_at),
             Hit("export.after_hours", "organization", label, at=row.occurred_at)]
 
 

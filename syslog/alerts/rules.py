@@ -4,6 +4,7 @@ Data, not branches: the rules page, the evaluation, the README's table and the t
 Triggers: `count` fires when `threshold` occurrences fall within `window_minutes`; `value` fires when one
 occurrence's value (rows exported) reaches `threshold`; `each` fires on every occurrence. Whatever the
 trigger, repeats within the window are folded into the open alert's count instead of raising a new one.
+Events that occurred before the window (backfills, imported history) are not counted.
 """
 from dataclasses import dataclass
 

@@ -188,3 +188,14 @@ def set_rule(org, key, **values):
     AlertRuleSetting.objects.update_or_create(organization=org, rule=key, defaults={
         "enabled": values.get("enabled", True), "threshold": values.get("threshold", spec.threshold),
         "window_minutes": values.get("window_minutes", spec.window_minutes)})
+
+
+def test_a_backfilled_burst_from_yesterday_raises_nothing(org):
+    from audit.services.recording import record_events
+
+    yesterday = (START - timedelta(days=1)).isoformat().replace("+00:00", "Z")
+    events = [{"action": "auth.login_failed", "occurred_at": yesterday, "outcome": "failure",
+               "actor": {"kind": "user", "id": "platform-user-7", "name": "Pat"}} for _ in range(20)]
+    with time_machine.travel(START, tick=False):
+        record_events(organization=org, events=events, recorded_via="tests")
+    assert alerts(org, "failed_signins.account") == []

@@ -11,6 +11,7 @@ from audit.acting import Acting
 from audit.models import Membership, Organization
 from audit.services.recording import record_events
 from audit.services.tenancy import add_member, create_organization
+from syslog.alerts.demo import seed_demo_alerts
 
 from ._demo_history import DemoPerson, demo_history
 
@@ -58,6 +59,7 @@ class Command(BaseCommand):
         else:
             started = timezone.now()
             counts = self._seed(seed)
+            seed_demo_alerts(Organization.objects.get(slug=DEMO_SLUG))
             seconds = (timezone.now() - started).total_seconds()
             self.stdout.write(self.style.SUCCESS(
                 f"Seeded {DEMO_NAME} ({counts[DEMO_SLUG]} events) and {SECOND_NAME} ({counts[SECOND_SLUG]} events) "
