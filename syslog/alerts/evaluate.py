@@ -34,17 +34,25 @@ def evaluate(organization_id: int, hits: list[Hit], *, now=None) -> list[Alert]:
     grouped: dict[tuple[str, str], list[Hit]] = {}
     for hit in hits:
         grouped.setdefault((hit.rule, hit.subject), []).append(hit)
-    alerts = []
+    firing = []  # (config, subject, hits, count)
+    counted = []
     for (rule, subject), group in grouped.items():
         config = configs[rule]
-        if config.enabled:
-            alert = _evaluate_rule(organization_id, config, subject, group, now)
-            if alert is not None:
-                alerts.append(alert)
-    return alerts
+        group = _qualifying(organization_id, config, group, now) if config.enabled else []
+        if not group:
+            continue
+        if config.spec.trigger == "count":
+            counted.append((config, subject, group))
+        else:
+            firing.append((config, subject, group, len(group)))
+    counts = add_and_count([(f"{organization_id}:{c.key}:{s}", c.window_minutes, len(g)) for c, s, g in counted],
+                           now=now) if counted else []
+    firing += [(c, s, g, n) for (c, s, g), n in zip(counted, counts, strict=True) if n >= c.threshold]
+    return [_raise(organization_id, config, subject, group, count, now)
+            for config, subject, group, count in firing]
 
 
-def _evaluate_rule(organization_id, config: RuleConfig, subject, group, now) -> Alert | None:
+def _qualifying(organization_id, config: RuleConfig, group, now) -> list[Hit]:
     # Events that happened before the window (a backfill, an imported history) describe no current attack.
     recent_since = now - timedelta(minutes=config.window_minutes)
     group = [hit for hit in group if hit.at is None or hit.at >= recent_since]
@@ -53,20 +61,16 @@ def _evaluate_rule(organization_id, config: RuleConfig, subject, group, now) -> 
         group = [hit for hit in group if condition(organization_id, hit)]
     if config.spec.trigger == "value":
         group = [hit for hit in group if hit.value >= config.threshold]
-    if not group:
-        return None
-    count = added = len(group)
-    if config.spec.trigger == "count":
-        count = add_and_count(f"{organization_id}:{config.key}:{subject}", window_minutes=config.window_minutes,
-                              by=added, now=now)
-        if count < config.threshold:
-            return None
+    return group
+
+
+def _raise(organization_id, config: RuleConfig, subject, group, count, now) -> Alert:
     last = group[-1]
     message = config.spec.message.format(count=count, label=last.label, window=config.window_minutes,
                                          value=last.value)
     details = {**last.details, **({"value": last.value} if config.spec.trigger == "value" else {})}
     return raise_alert(organization_id=organization_id, config=config, subject=subject, count=count,
-                       added=added, message=message, details=details, now=now)
+                       added=len(group), message=message, details=details, now=now)
 
 
 def outside_working_hours(organization_id: int, hit: Hit) -> bool:

@@ -7,7 +7,7 @@ from datetime import timedelta
 from functools import partial
 
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Subquery
 from django.utils import timezone
 
 from ..models import Alert
@@ -20,16 +20,10 @@ def raise_alert(*, organization_id: int, config: RuleConfig, subject: str, count
                 message: str, details: dict | None = None, now=None) -> Alert:
     """A new alert, or the open one for the same rule and subject seen within the window, its count raised."""
     now = now or timezone.now()
+    folded = _fold(organization_id, config, subject, added, now)
+    if folded is not None:
+        return folded
     with transaction.atomic(using="syslog"):
-        alert = (Alert.objects.select_for_update()
-                 .filter(organization_id=organization_id, rule=config.key, subject=subject,
-                         acknowledged_at__isnull=True,
-                         last_seen_at__gte=now - timedelta(minutes=config.window_minutes))
-                 .order_by("-last_seen_at").first())
-        if alert is not None:
-            Alert.objects.filter(pk=alert.pk).update(count=F("count") + added, last_seen_at=now)
-            alert.refresh_from_db()
-            return alert
         entry = log_system_event(
             organization_id=organization_id, kind="alert.raised", severity=config.spec.severity, message=message,
             details={"rule": config.key, "count": count, "window_minutes": config.window_minutes,
@@ -40,3 +34,16 @@ def raise_alert(*, organization_id: int, config: RuleConfig, subject: str, count
             last_seen_at=now)
         transaction.on_commit(partial(notify_alert, alert.pk), using="syslog")
     return alert
+
+
+def _fold(organization_id, config, subject, added, now) -> Alert | None:
+    """One UPDATE (no lock held): the open alert's count and last sighting, if it was seen within the window."""
+    latest_open = (Alert.objects.filter(organization_id=organization_id, rule=config.key, subject=subject[:200],
+                                        acknowledged_at__isnull=True,
+                                        last_seen_at__gte=now - timedelta(minutes=config.window_minutes))
+                   .order_by("-last_seen_at").values("pk")[:1])
+    updated = Alert.objects.filter(pk__in=Subquery(latest_open))
+    if not updated.update(count=F("count") + added, last_seen_at=now):
+        return None
+    return Alert.objects.filter(organization_id=organization_id, rule=config.key, subject=subject[:200],
+                                last_seen_at=now).order_by("-pk").first()

@@ -68,7 +68,7 @@ RULES: tuple[RuleSpec, ...] = (
              "critical", "each", 15, "The audit store refused to record events sent to the API ({label})",
              can_disable=False),
     RuleSpec("clock.offset", "Clock offset",
-             "This host's clock and the database server's differ by more than CLOCK_OFFSET_WARNING_SECONDS: "
+             "This host's clock and the database server's differ by more than CLOCK_OFFSET_WARNING_MS: "
              "timestamps in the trail may be wrong.",
              "warning", "each", 60, "This server's clock is {label} off the database server's"),
 )

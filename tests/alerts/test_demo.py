@@ -18,6 +18,7 @@ def test_the_demo_admin_sees_why_an_alert_fired_and_what_was_acknowledged(client
     page = client.get("/alerts/?org=northwind").content.decode()
 
     open_part, history = page.split("<h2>History</h2>")
-    assert re.search(r"5 failed sign-ins on [^<]+&#x27;s account within 15 minutes.*?6 occurrences", open_part), open_part
+    fired = r"5 failed sign-ins on [^<]+&#x27;s account within 15 minutes.*?6 occurrences"
+    assert re.search(fired, open_part), open_part
     assert "Expected: the initial team was given its roles" in history
     assert AuditEvent.objects.filter(organization__slug="northwind", action="alert.acknowledged").exists()

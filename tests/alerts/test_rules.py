@@ -2,6 +2,7 @@
 from datetime import UTC, datetime, timedelta
 
 import pytest
+import redis
 import time_machine
 
 from audit.acting import Acting
@@ -199,3 +200,24 @@ def test_a_backfilled_burst_from_yesterday_raises_nothing(org):
     with time_machine.travel(START, tick=False):
         record_events(organization=org, events=events, recorded_via="tests")
     assert alerts(org, "failed_signins.account") == []
+
+
+def test_counters_in_redis_fire_at_the_threshold_and_not_below(client, org, member, tmp_path, settings):
+    from tests.alerts.test_health import RedisServer
+
+    server = RedisServer(tmp_path)
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
+                                   "LOCATION": server.url}}
+    try:
+        with time_machine.travel(START, tick=False) as clock:
+            for _ in range(4):
+                fail_sign_in(client, member.email)
+                clock.shift(timedelta(minutes=3))
+            assert alerts(org, "failed_signins.account") == []
+            fail_sign_in(client, member.email)
+            fail_sign_in(client, member.email)
+        [alert] = alerts(org, "failed_signins.account")
+        assert alert.count == 6
+        assert any(key.startswith(b"trailproof:alerts:") for key in redis.Redis.from_url(server.url).scan_iter())
+    finally:
+        server.stop()
