@@ -3,8 +3,9 @@ connected and disconnected, alternating by round, beside raw PostgreSQL INSERT a
 
     python -m bench alerts --events 20000
 
-One event in ten is a failed sign-in happening now (so the counters and rules really run, and alerts are
-raised and folded); the rest come from the generator's realistic mix. The cache is whatever CACHE_URL names
+A share of the events (--failed-share: 1% by default, a busy day; 10% is an attack, nearly every account and
+address over its threshold) are failed sign-ins happening now, so the counters and rules really run and alerts
+are raised and folded; the rest come from the generator's realistic mix. The cache is whatever CACHE_URL names
 (Redis in production; the in-process cache when unset). Emails go to Django's in-memory backend.
 """
 import argparse
@@ -19,6 +20,7 @@ def main(argv=None) -> int:
     parser.add_argument("--batch", type=int, default=500)
     parser.add_argument("--round", type=int, default=2_000, help="events per round; the sides alternate by round")
     parser.add_argument("--single", type=int, default=400, help="single-event recordings per side")
+    parser.add_argument("--failed-share", type=float, default=0.01, help="share of failed sign-ins (default 0.01)")
     args = parser.parse_args(argv)
 
     from bench.common import bench_organization, setup
@@ -33,8 +35,9 @@ def main(argv=None) -> int:
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     sides = {"with alerts": bench_organization("alerts-on", fresh=True),
              "without": bench_organization("alerts-off", fresh=True)}
-    events = _payloads(args.events)
-    print(f"{args.events:,} events per side in batches of {args.batch}; cache {settings.CACHES['default']['BACKEND']}; "
+    events = _payloads(args.events, args.failed_share)
+    print(f"{args.events:,} events per side in batches of {args.batch}, {args.failed_share:.0%} failed sign-ins; "
+          f"cache {settings.CACHES['default']['BACKEND']}; "
           f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs (shared machine: figures under contention)")
     batch = _batch_rounds(sides, events, args.batch, args.round)
     single = _single_rounds(sides, args.single)
@@ -46,13 +49,14 @@ def main(argv=None) -> int:
     return 0
 
 
-def _payloads(count):
+def _payloads(count, failed_share):
     from bench.generate import payloads
 
     now = datetime.now(UTC)
     events = list(payloads(events=count, actors=200, start=now - timedelta(days=1), end=now - timedelta(minutes=5)))
+    every = max(1, round(1 / failed_share)) if failed_share > 0 else count + 1
     for number, event in enumerate(events):
-        if number % 10 == 0:  # a failed sign-in happening now, from one of 50 addresses
+        if number % every == 0:  # a failed sign-in happening now, from one of 50 addresses
             event.update(action="auth.login_failed", outcome="failure", occurred_at=now - timedelta(seconds=30),
                          source={"ip": f"198.51.100.{number % 50}"}, targets=[], run=None, task=None,
                          blueprint=None, changes=None)

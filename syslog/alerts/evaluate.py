@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from ..models import Alert, WorkingHours
 from .counters import add_and_count
-from .raising import raise_alert
+from .raising import Firing, raise_alerts
 from .rules import RuleConfig, rule_configs
 
 logger = logging.getLogger("trailproof.alerts")
@@ -48,8 +48,7 @@ def evaluate(organization_id: int, hits: list[Hit], *, now=None) -> list[Alert]:
     counts = add_and_count([(f"{organization_id}:{c.key}:{s}", c.window_minutes, len(g)) for c, s, g in counted],
                            now=now) if counted else []
     firing += [(c, s, g, n) for (c, s, g), n in zip(counted, counts, strict=True) if n >= c.threshold]
-    return [_raise(organization_id, config, subject, group, count, now)
-            for config, subject, group, count in firing]
+    return raise_alerts(organization_id, [_firing(*fired) for fired in firing], now=now)
 
 
 def _qualifying(organization_id, config: RuleConfig, group, now) -> list[Hit]:
@@ -64,13 +63,12 @@ def _qualifying(organization_id, config: RuleConfig, group, now) -> list[Hit]:
     return group
 
 
-def _raise(organization_id, config: RuleConfig, subject, group, count, now) -> Alert:
+def _firing(config: RuleConfig, subject, group, count) -> Firing:
     last = group[-1]
     message = config.spec.message.format(count=count, label=last.label, window=config.window_minutes,
                                          value=last.value)
     details = {**last.details, **({"value": last.value} if config.spec.trigger == "value" else {})}
-    return raise_alert(organization_id=organization_id, config=config, subject=subject, count=count,
-                       added=len(group), message=message, details=details, now=now)
+    return Firing(config, subject, count, len(group), message, details)
 
 
 def outside_working_hours(organization_id: int, hit: Hit) -> bool:
