@@ -79,11 +79,13 @@ def _fold_all_on_postgresql(organization_id, firings, now) -> dict[tuple[str, st
     rows = ", ".join(["(%s, %s, %s::integer, %s::timestamptz)"] * len(firings))
     params = [value for firing in firings for value in (
         firing.config.key, firing.subject[:200], firing.added, now - timedelta(minutes=firing.config.window_minutes))]
+    columns = ", ".join(f"a.{field.column}" for field in Alert._meta.concrete_fields)
     sql = (f"UPDATE {table} AS a SET count = a.count + v.added, last_seen_at = %s "  # noqa: S608
            f"FROM (VALUES {rows}) AS v(rule, subject, added, since) "
            "WHERE a.organization_id = %s AND a.rule = v.rule AND a.subject = v.subject "
-           "AND a.acknowledged_at IS NULL AND a.last_seen_at >= v.since RETURNING a.id")
+           f"AND a.acknowledged_at IS NULL AND a.last_seen_at >= v.since RETURNING {columns}")
     with connections["syslog"].cursor() as cursor:
         cursor.execute(sql, [now, *params, organization_id])
-        ids = [pk for (pk,) in cursor.fetchall()]
-    return {(alert.rule, alert.subject): alert for alert in Alert.objects.filter(pk__in=ids)}
+        alerts = [Alert.from_db("syslog", [f.attname for f in Alert._meta.concrete_fields], row)
+                  for row in cursor.fetchall()]
+    return {(alert.rule, alert.subject): alert for alert in alerts}

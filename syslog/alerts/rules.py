@@ -6,9 +6,12 @@ occurrence's value (rows exported) reaches `threshold`; `each` fires on every oc
 trigger, repeats within the window are folded into the open alert's count instead of raising a new one.
 Events that occurred before the window (backfills, imported history) are not counted.
 """
+import time
 from dataclasses import dataclass
 
 from django.db import DatabaseError
+from django.db.models.signals import post_delete, post_save
+from django.dispatch import receiver
 
 from ..models import AlertRuleSetting
 
@@ -93,11 +96,29 @@ def default_config(spec: RuleSpec) -> RuleConfig:
     return RuleConfig(spec, spec.enabled, spec.threshold, spec.window_minutes)
 
 
+# Per process, an organization's own settings are read at most every CONFIG_TTL seconds: evaluation runs after
+# every recorded batch. A change through the rules page applies at once in the process that made it.
+CONFIG_TTL = 30.0
+_read: dict[int, tuple[float, list]] = {}
+
+
+def forget_rule_settings(organization_id: int) -> None:
+    _read.pop(organization_id, None)
+
+
+def _own_settings(organization_id: int) -> list:
+    read_at, own = _read.get(organization_id, (0.0, None))
+    if own is None or time.monotonic() - read_at > CONFIG_TTL:
+        own = list(AlertRuleSetting.objects.filter(organization_id=organization_id))
+        _read[organization_id] = (time.monotonic(), own)
+    return own
+
+
 def rule_configs(organization_id: int) -> dict[str, RuleConfig]:
     """Every rule for the organization; the defaults if its settings cannot be read (the store may be down)."""
     configs = {spec.key: default_config(spec) for spec in RULES}
     try:
-        own = list(AlertRuleSetting.objects.filter(organization_id=organization_id))
+        own = _own_settings(organization_id)
     except DatabaseError:
         return configs
     for setting in own:
@@ -122,3 +143,8 @@ def bounds_problem(spec: RuleSpec, *, enabled: bool, threshold: int | None, wind
         if threshold is None or not low <= threshold <= high:
             return f"The threshold must be {low:,} to {high:,} {spec.threshold_unit}."
     return None
+
+
+@receiver([post_save, post_delete], sender=AlertRuleSetting)
+def _forget_changed_settings(sender, instance, **kwargs):
+    forget_rule_settings(instance.organization_id)

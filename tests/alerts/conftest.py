@@ -2,11 +2,14 @@
 import pytest
 from django.core.cache import cache
 
+from syslog.alerts.rules import _read
 from tests.syslog.conftest import private_targets, receiver, smtp_server  # noqa: F401
 
 
 @pytest.fixture(autouse=True)
 def empty_counters():
     cache.clear()
+    _read.clear()  # organization ids are reused between tests on SQLite
     yield
     cache.clear()
+    _read.clear()
