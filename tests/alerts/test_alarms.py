@@ -131,3 +131,14 @@ def test_a_clock_offset_over_the_setting_raises_a_warning_everywhere(org, other_
     assert sorted(Alert.objects.filter(rule="clock.offset").values_list("organization_id", flat=True)) == \
         sorted([org.pk, other_org.pk])
     assert json.loads(json.dumps(Alert.objects.first().entry.details))["rule"] == "clock.offset"
+
+
+def test_alerts_are_read_through_the_system_log_api_each_organization_its_own(org, other_org):
+    evaluate(org.pk, [Hit("store.refused_writes", "ingest", "OperationalError")])
+    evaluate(other_org.pk, [Hit("store.refused_writes", "ingest", "InternalError")])
+
+    body = key_client(org, "syslog:read").get("/api/v1/system-logs?severity=critical&kind=alert.raised").json()
+
+    [entry] = body["results"]
+    assert entry["severity"] == "critical" and entry["details"]["rule"] == "store.refused_writes"
+    assert "OperationalError" in entry["message"]
