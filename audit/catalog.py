@@ -106,6 +106,7 @@ _CATALOG = [
        ocsf_class=OCSF_EVENT_LOG, ocsf_activity=2),
     _A("erasure.completed", "system", "{actor} erased the personal data of {target}", ocsf_activity=4),
     _A("integrity.verified", "system", "{actor} verified the audit chain", ocsf_activity=2),
+    _A("alert.acknowledged", "system", "{actor} acknowledged alert {target}", ocsf_activity=3),
     # Workflow data
     _A("run.launched", "data", "{actor} launched {run}", ocsf_activity=1),
     _A("run.completed", "data", "{actor} completed {run}", ocsf_activity=3),

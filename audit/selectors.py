@@ -87,6 +87,11 @@ def latest_integrity_check(organization: Organization) -> IntegrityCheck | None:
     return IntegrityCheck.objects.filter(organization=organization).order_by("-checked_at").first()
 
 
+def last_successful_check(organization: Organization) -> IntegrityCheck | None:
+    return (IntegrityCheck.objects.filter(organization=organization, status=IntegrityCheck.Status.OK)
+            .order_by("-checked_at").first())
+
+
 def actor_activity(events: QuerySet[AuditEvent], *, automations: bool = False, bucket: str = "day") -> dict:
     """Counts by action and outcome, per `bucket` (day, week, month, year: its first day, in the current time
     zone) and (for the bot) per automation, in one pass over the events."""

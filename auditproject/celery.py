@@ -21,4 +21,7 @@ app.conf.beat_schedule = {
                                         "kwargs": {"full": True}},
     "drain-webhook-outbox": {"task": "syslog.drain_outbox", "schedule": 15},
     "purge-expired-system-logs": {"task": "syslog.purge_expired_system_logs", "schedule": 24 * 3600},
+    # Beat's heartbeat for /readyz, and the clock offset alert.
+    "beat-tick": {"task": "syslog.beat_tick", "schedule": 30},
+    "check-clock": {"task": "syslog.check_clock", "schedule": 300},
 }

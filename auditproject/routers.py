@@ -1,28 +1,29 @@
 """Keeps the system log app in its own database, never joined with the main one.
 
-Except its delivery outbox, which must commit in the same transaction as the audit events it announces.
+Exceptions live in the main database (MAIN_DATABASE_MODELS): the delivery outbox, which must commit in
+the same transaction as the audit events it announces, and an organization's alert settings, which
+commit together with the `settings.changed` event recording their change.
 """
 
 SYSLOG_APP = "syslog"
 SYSLOG_DB = "syslog"
-SYSLOG_MODELS_IN_MAIN_DB = {"outboxitem"}
+MAIN_DATABASE_MODELS = frozenset({"outboxitem", "alertrulesetting", "workinghours"})
 
 
-def _in_syslog_db(app_label: str, model_name: str | None) -> bool:
-    return app_label == SYSLOG_APP and model_name not in SYSLOG_MODELS_IN_MAIN_DB
+def _database_of(app_label: str, model_name: str | None) -> str:
+    if app_label == SYSLOG_APP and model_name not in MAIN_DATABASE_MODELS:
+        return SYSLOG_DB
+    return "default"
 
 
 class SystemLogRouter:
     def db_for_read(self, model, **hints):
-        return SYSLOG_DB if _in_syslog_db(model._meta.app_label, model._meta.model_name) else "default"
+        return _database_of(model._meta.app_label, model._meta.model_name)
 
     db_for_write = db_for_read
 
     def allow_relation(self, obj1, obj2, **hints):
-        in_syslog = {_in_syslog_db(obj._meta.app_label, obj._meta.model_name) for obj in (obj1, obj2)}
-        return len(in_syslog) == 1
+        return self.db_for_read(obj1) == self.db_for_read(obj2)  # instances carry their model's _meta
 
     def allow_migrate(self, db, app_label, model_name=None, **hints):
-        if app_label == SYSLOG_APP:
-            return db == ("default" if model_name in SYSLOG_MODELS_IN_MAIN_DB else SYSLOG_DB)
-        return db == "default"
+        return db == _database_of(app_label, model_name)

@@ -1,6 +1,7 @@
 """Trailproof settings, read from the environment (see README, "Settings")."""
 import base64
 import hashlib
+import ipaddress
 from pathlib import Path
 
 import dj_database_url
@@ -48,6 +49,7 @@ MIDDLEWARE = [
     "audit.middleware.CurrentOrganizationMiddleware",
     "syslog.middleware.FaultMiddleware",
     "audit.middleware.RefuseControlCharactersMiddleware",
+    "syslog.metrics.middleware.IngestTimingMiddleware",
 ]
 
 ROOT_URLCONF = "auditproject.urls"
@@ -228,3 +230,15 @@ LOGGING = {
 SIGNING_KEY = env_str("SIGNING_KEY") or None
 SIGNING_KEY_FILE = env_str("SIGNING_KEY_FILE") or str(BASE_DIR / "var" / "signing-key.pem")
 SIGNING_KEY_GENERATE = env_bool("SIGNING_KEY_GENERATE", DEBUG or not env_str("DATABASE_URL"))
+# Health and metrics (README, "Alerts, health and metrics").
+HEALTH_TIMEOUT_SECONDS = env_int("HEALTH_TIMEOUT_MS", 1000) / 1000  # each broker/worker probe of /readyz
+HEALTH_BEAT_MAX_AGE_SECONDS = env_int("HEALTH_BEAT_MAX_AGE_SECONDS", 180)  # beat ticks every 30 s
+HEALTH_WORKER_MAX_AGE_SECONDS = env_int("HEALTH_WORKER_MAX_AGE_SECONDS", 30)  # workers beat every 2 s
+CLOCK_OFFSET_WARNING_MS = env_int("CLOCK_OFFSET_WARNING_MS", 2000)
+METRICS_TOKEN = env_str("METRICS_TOKEN") or None
+try:
+    METRICS_ALLOWED_NETWORKS = [ipaddress.ip_network(network, strict=False)
+                                for network in env_list("METRICS_ALLOWED_NETWORKS", [])]
+except ValueError as error:
+    raise ImproperlyConfigured(f"METRICS_ALLOWED_NETWORKS must list networks like 10.0.0.0/8: {error}") from None
+PROMETHEUS_MULTIPROC_DIR = env_str("PROMETHEUS_MULTIPROC_DIR") or None  # read by prometheus-client itself too

@@ -6,6 +6,8 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from audit.api.proofs import public_keys
 from audit.views import accounts, profile
+from syslog.health import views as health
+from syslog.metrics import views as metrics
 
 account_patterns = [
     path("login/", accounts.LoginView.as_view(), name="login"),
@@ -30,6 +32,10 @@ urlpatterns = [
     path("api/v1/", include("audit.api.urls")),
     path("api/v1/", include("syslog.api.urls")),
     path("api/v1/", include("activity.api.urls")),
+    path("alerts/", include("syslog.alerts.urls")),
+    path("healthz", health.healthz, name="healthz"),
+    path("readyz", health.readyz, name="readyz"),
+    path("metrics", metrics.metrics, name="metrics"),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
     path(".well-known/trailproof-keys.json", public_keys, name="trailproof-keys"),

@@ -1,8 +1,9 @@
 """The system log store (entries, webhook endpoints and their deliveries), in the `syslog` database.
 
-One exception: OutboxItem lives in the MAIN database (see auditproject/routers.py), written in the same
-transaction as what it announces, so a delivery plan can never be lost between the two databases.
+Exceptions: OutboxItem, AlertRuleSetting and WorkingHours live in the MAIN database (auditproject/routers.py),
+written in the same transaction as what they announce or record, so nothing is lost between the two databases.
 """
+import datetime
 import uuid
 
 from django.db import models
@@ -15,6 +16,7 @@ class Severity(models.TextChoices):
     INFO = "info", "Info"
     WARNING = "warning", "Warning"
     ERROR = "error", "Error"
+    CRITICAL = "critical", "Critical"
 
 
 class SystemLogEntry(models.Model):
@@ -174,3 +176,69 @@ class SystemLogPolicy(models.Model):
 
     def __str__(self):
         return f"org {self.organization_id}: {self.retention_days} days"
+
+
+class Alert(models.Model):
+    """An alert rule that fired: its `alert.raised` entry, repeats folded into a count, and who acknowledged it."""
+
+    organization_id = models.BigIntegerField()
+    rule = models.CharField(max_length=64)
+    subject = models.CharField(max_length=200, help_text="What the rule counted: an account, an address, "
+                                                           "the organization.")
+    severity = models.CharField(max_length=10, choices=Severity.choices)
+    entry = models.ForeignKey(SystemLogEntry, on_delete=models.CASCADE, related_name="alerts")
+    message = models.CharField(max_length=500)
+    count = models.PositiveIntegerField(help_text="Occurrences so far, the ones that fired it included.")
+    window_minutes = models.PositiveIntegerField()
+    raised_at = models.DateTimeField(default=timezone.now)
+    last_seen_at = models.DateTimeField(default=timezone.now)
+    acknowledged_at = models.DateTimeField(null=True, blank=True)
+    acknowledged_by = models.CharField(max_length=200, blank=True, help_text="The person's name then.")
+    acknowledged_by_id = models.BigIntegerField(null=True, blank=True)
+    acknowledgement_note = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-raised_at", "-id"]
+        indexes = [
+            models.Index(fields=["organization_id", "acknowledged_at", "raised_at"], name="alert_org_open"),
+            models.Index(fields=["organization_id", "rule", "subject", "last_seen_at"], name="alert_fold"),
+        ]
+
+    def __str__(self):
+        return f"{self.rule}: {self.message}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.acknowledged_at is None
+
+
+# The two tables below live in the MAIN database (see auditproject/routers.py, MAIN_DATABASE_MODELS): an
+# organization's alert settings commit together with the `settings.changed` event that records their change.
+
+class AlertRuleSetting(models.Model):
+    """An organization's own values for one rule; a rule without a row uses the catalog's defaults."""
+
+    organization = models.ForeignKey("audit.Organization", on_delete=models.CASCADE, related_name="alert_rules")
+    rule = models.CharField(max_length=64)
+    enabled = models.BooleanField()
+    threshold = models.PositiveIntegerField(null=True, blank=True)
+    window_minutes = models.PositiveIntegerField()
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["organization", "rule"], name="one_setting_per_rule")]
+
+
+def _weekdays():
+    return [1, 2, 3, 4, 5]
+
+
+class WorkingHours(models.Model):
+    """When an organization works; an export outside these hours can raise an alert."""
+
+    organization = models.OneToOneField("audit.Organization", on_delete=models.CASCADE,
+                                        related_name="working_hours")
+    time_zone = models.CharField(max_length=64, default="UTC")
+    starts_at = models.TimeField(default=datetime.time(7, 0))
+    ends_at = models.TimeField(default=datetime.time(19, 0))
+    weekdays = models.JSONField(default=_weekdays, help_text="ISO weekdays: 1 is Monday, 7 is Sunday.")

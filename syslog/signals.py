@@ -1,24 +1,19 @@
-"""Reacts to the rest of the product: deliveries and alerts for recorded events, cleanup when an organization goes."""
-from datetime import timedelta
+"""Reacts to the rest of the product: deliveries for recorded events, faults in tasks, cleanup when an organization
+goes. Alerts (lockouts, abandoned deliveries, a broken chain) are the alert rules' (syslog/alerts/receivers.py)."""
 from functools import partial
 
 from celery.signals import task_failure
 from django.db import transaction
 from django.db.models.signals import post_delete
 from django.dispatch import receiver
-from django.utils import timezone
 
-from audit.events import chain_verified, events_chained
+from audit.events import events_chained
 from audit.models import Organization
 
-from . import alert_mail, outbox, security_log
+from . import outbox, security_log
 from .faults import log_fault
-from .models import WebhookDelivery
-from .notifications import delivery_abandoned
 from .retention import forget_outbox_of
 from .tasks import queue_organization_cleanup
-
-ALERT_WINDOW = timedelta(hours=1)
 
 
 @receiver(post_delete, sender=Organization)
@@ -34,22 +29,6 @@ def owe_deliveries(sender, organization, events, **kwargs):
     """Inside the recording transaction: the outbox item commits or rolls back with the events."""
     outbox.add_events(organization_id=organization.pk, event_ids=[event.pk for event in events])
     security_log.log_security_operations(organization, events)
-    # Alerts are about now: a lockout imported with old history (the demo's, say) mails nobody.
-    recent = timezone.now() - ALERT_WINDOW
-    locked = [event for event in events if event.action == "auth.locked_out" and event.occurred_at >= recent]
-    if locked:
-        alert_mail.lockout_alert(organization, locked)
-
-
-@receiver(delivery_abandoned, sender=WebhookDelivery)
-def alert_abandoned_delivery(sender, delivery, **kwargs):
-    alert_mail.abandoned_webhook_alert(delivery)
-
-
-@receiver(chain_verified)
-def alert_broken_chain(sender, organization, report, **kwargs):
-    if not report.ok:
-        alert_mail.broken_chain_alert(report)
 
 
 @task_failure.connect

@@ -1,11 +1,13 @@
 """Ingest over the API: one event or a batch, made safe to retry by an `Idempotency-Key`."""
+import functools
 import hashlib
 from dataclasses import dataclass
 from datetime import timedelta
 
-from django.db import IntegrityError, transaction
+from django.db import DatabaseError, IntegrityError, transaction
 from django.utils import timezone
 
+from ..events import recording_failed
 from ..models import AuditEvent, IdempotencyKey, Organization
 from ..selectors import events_for
 from .recording import record_events
@@ -26,6 +28,23 @@ def body_hash(body: bytes) -> str:
     return hashlib.sha256(body).hexdigest()
 
 
+def announcing_refused_writes(ingest_function):
+    """A refused write is announced (alerting listens) and re-raised; duplicates (IntegrityError) are not refusals."""
+
+    @functools.wraps(ingest_function)
+    def wrapper(*, organization, **kwargs):
+        try:
+            return ingest_function(organization=organization, **kwargs)
+        except IntegrityError:
+            raise
+        except DatabaseError as error:
+            recording_failed.send(sender=Organization, organization=organization, error=error)
+            raise
+
+    return wrapper
+
+
+@announcing_refused_writes
 def ingest(*, organization: Organization, events: list, batch: bool, recorded_via: str,
            idempotency_key: str | None = None, request_hash: str = "") -> Ingested:
     """Records the events all or nothing; a repeated idempotency key returns the first request's events."""

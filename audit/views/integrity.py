@@ -8,7 +8,7 @@ from django.views.decorators.http import require_http_methods
 
 from ..models import ChainHead, VerificationRequest
 from ..proofs import latest_checkpoint
-from ..selectors import latest_integrity_check
+from ..selectors import last_successful_check, latest_integrity_check
 from ..services.verification import open_request, request_verification
 from ..tasks import verify_on_request
 from .scope import investigator_required
@@ -46,5 +46,6 @@ def integrity(request):
     return render(request, "audit/integrity.html", {
         "organization": organization, "check": latest_integrity_check(organization),
         "pending": open_request(organization),
+        "last_ok": last_successful_check(organization),
         "head": ChainHead.objects.filter(organization=organization).first(),
         "checkpoint": latest_checkpoint(organization)})

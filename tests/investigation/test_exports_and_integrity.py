@@ -81,6 +81,7 @@ def test_an_unknown_export_format_is_refused_politely(as_officer, trail):
     assert as_officer.get("/audit/export/?format=xml").status_code == 400
 
 
+@pytest.mark.django_db(databases=["default", "syslog"])  # the page shows open integrity alarms
 def test_the_integrity_page_verifies_on_demand_and_records_who_asked(as_officer, officer, trail,
                                                                    django_capture_on_commit_callbacks):
     page = as_officer.get("/audit/integrity/").content.decode()

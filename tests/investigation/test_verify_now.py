@@ -13,7 +13,7 @@ from tests.syslog.workers import BROKER, key_prefix
 from .conftest import signed_in
 
 
-@pytest.mark.django_db
+@pytest.mark.django_db(databases=["default", "syslog"])  # the page shows open integrity alarms
 def test_one_verification_at_a_time_per_organization(as_officer, org_admin, as_outsider, org, other_org,
                                                      django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=False) as queued:

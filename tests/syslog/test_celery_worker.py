@@ -133,7 +133,8 @@ def test_an_abandoned_delivery_emails_the_admins_through_the_worker(org, org_adm
     record_in_another_process(org, worker_env)
 
     wait_for(lambda: smtp_server.messages, message=celery_worker.read_text)
-    assert b"were abandoned" in smtp_server.messages[0] and org_admin.email.encode() in smtp_server.messages[0]
+    assert b"Rule: webhook.abandoned" in smtp_server.messages[0]
+    assert org_admin.email.encode() in smtp_server.messages[0]
     assert SystemLogEntry.objects.filter(organization_id=org.pk, kind="webhook.abandoned").count() == 1
 
 

@@ -9,9 +9,8 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
 
-from activity.models import Participant
 from audit.acting import Acting
-from audit.models import Membership, Organization
+from audit.models import AuditEvent, Membership, Organization
 from audit.models.tenancy import INVESTIGATOR_ROLES
 from audit.services.checkpoints import sign_checkpoint
 from audit.services.recording import record_events
@@ -65,6 +64,7 @@ class Command(BaseCommand):
             self._sign_checkpoints(counts)
             # By name, not by import: the system log is another app that audit does not depend on.
             call_command("seed_demo_system_log", DEMO_SLUG, "--provider-org", SECOND_SLUG, stdout=self.stdout)
+            call_command("seed_demo_alerts", DEMO_SLUG, stdout=self.stdout)
             seconds = (timezone.now() - started).total_seconds()
             self.stdout.write(self.style.SUCCESS(
                 f"Seeded {DEMO_NAME} ({counts[DEMO_SLUG]} events) and {SECOND_NAME} ({counts[SECOND_SLUG]} events) "
@@ -136,5 +136,6 @@ class Command(BaseCommand):
         if person.role == "manager":
             return "lands on the activity of every run; runs, tasks, blueprints and their versions"
         user = get_user_model().objects.filter(email=person.email).first()
-        taken_part = Participant.objects.filter(actor_id=f"user:{user.pk}").count() if user else 0
+        taken_part = (AuditEvent.objects.filter(actor__user=user).exclude(run_id=None).exclude(category="access")
+                      .values("run_id").distinct().count()) if user else 0
         return f"lands on the activity of the {taken_part} runs they took part in, and only those"

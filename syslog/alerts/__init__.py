@@ -1,0 +1,1 @@
+"""Alert rules, their evaluation, and the alerts they raise (each one an `alert.raised` system log entry)."""

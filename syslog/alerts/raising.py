@@ -1,0 +1,91 @@
+"""Raising alerts: one `alert.raised` entry in the system log store each, repeats within the window folded in.
+
+Written to the system log database in its own transaction, so an alert about the main store failing survives.
+The email and the webhook notice are queued when that transaction has committed. Folding is the frequent case
+during an attack (every further failed sign-in of a batch): on PostgreSQL all of a batch's folds are one UPDATE.
+"""
+from dataclasses import dataclass
+from datetime import timedelta
+from functools import partial
+
+from django.db import connections, transaction
+from django.db.models import F, Subquery
+
+from ..models import Alert
+from ..services import log_system_event
+from .notify import notify_alert
+from .rules import RuleConfig
+
+
+@dataclass(frozen=True)
+class Firing:
+    """A rule that fired for a subject: `count` describes a new alert, `added` raises an open one's count."""
+
+    config: RuleConfig
+    subject: str
+    count: int
+    added: int
+    message: str
+    details: dict
+
+    @property
+    def key(self) -> tuple[str, str]:
+        return self.config.key, self.subject[:200]
+
+
+def raise_alerts(organization_id: int, firings: list[Firing], *, now) -> list[Alert]:
+    """New alerts, or the open ones for the same rule and subject seen within their window, counts raised."""
+    if not firings:
+        return []
+    folded = (_fold_all_on_postgresql if connections["syslog"].vendor == "postgresql" else _fold_each)(
+        organization_id, firings, now)
+    return [folded.get(firing.key) or _create(organization_id, firing, now) for firing in firings]
+
+
+def _create(organization_id, firing: Firing, now) -> Alert:
+    config = firing.config
+    with transaction.atomic(using="syslog"):
+        entry = log_system_event(
+            organization_id=organization_id, kind="alert.raised", severity=config.spec.severity,
+            message=firing.message, details={"rule": config.key, "count": firing.count,
+                                             "window_minutes": config.window_minutes, "subject": firing.subject,
+                                             **firing.details})
+        alert = Alert.objects.create(
+            organization_id=organization_id, rule=config.key, subject=firing.subject[:200],
+            severity=config.spec.severity, entry=entry, message=firing.message[:500], count=firing.count,
+            window_minutes=config.window_minutes, raised_at=now, last_seen_at=now)
+        transaction.on_commit(partial(notify_alert, alert.pk), using="syslog")
+    return alert
+
+
+def _open_within_window(organization_id, firing: Firing, now):
+    return Alert.objects.filter(organization_id=organization_id, rule=firing.config.key,
+                                subject=firing.subject[:200], acknowledged_at__isnull=True,
+                                last_seen_at__gte=now - timedelta(minutes=firing.config.window_minutes))
+
+
+def _fold_each(organization_id, firings, now) -> dict[tuple[str, str], Alert]:
+    folded = {}
+    for firing in firings:
+        latest = _open_within_window(organization_id, firing, now).order_by("-last_seen_at").values("pk")[:1]
+        if Alert.objects.filter(pk__in=Subquery(latest)).update(count=F("count") + firing.added, last_seen_at=now):
+            folded[firing.key] = _open_within_window(organization_id, firing, now).order_by("-last_seen_at").first()
+    return folded
+
+
+def _fold_all_on_postgresql(organization_id, firings, now) -> dict[tuple[str, str], Alert]:
+    """One UPDATE joined to the batch's (rule, subject, added, since) rows; RETURNING says which were open."""
+    table = Alert._meta.db_table
+    rows = ", ".join(["(%s, %s, %s::integer, %s::timestamptz)"] * len(firings))
+    params = [value for firing in firings for value in (
+        firing.config.key, firing.subject[:200], firing.added, now - timedelta(minutes=firing.config.window_minutes))]
+    columns = ", ".join(f"a.{field.column}" for field in Alert._meta.concrete_fields)
+    sql = (f"UPDATE {table} AS a SET count = a.count + v.added, last_seen_at = %s "  # noqa: S608
+           f"FROM (VALUES {rows}) AS v(rule, subject, added, since) "
+           "WHERE a.organization_id = %s AND a.rule = v.rule AND a.subject = v.subject "
+           f"AND a.acknowledged_at IS NULL AND a.last_seen_at >= v.since RETURNING {columns}")
+    with connections["syslog"].cursor() as cursor:
+        cursor.execute(sql, [now, *params, organization_id])
+        alerts = [Alert.from_db("syslog", [f.attname for f in Alert._meta.concrete_fields], row)
+                  for row in cursor.fetchall()]
+    return {(alert.rule, alert.subject): alert for alert in alerts}

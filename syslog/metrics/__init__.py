@@ -1,0 +1,1 @@
+"""Prometheus metrics at /metrics: in-process counters and figures read from the databases at scrape time."""
