@@ -17,3 +17,11 @@ chain_verified = Signal()
 # Sent when recording failed for a reason other than invalid input (the database refused the write), with
 # `organization` and `error`: alerting listens here, so a broken audit store is never silent.
 recording_failed = Signal()
+
+# Sent after an organization's retention policy was applied (the audit purge done), with `organization` and
+# `now`: the system log store deletes its entries older than the organization's system log period.
+retention_applied = Signal()
+
+# Sent on commit when an organization was deleted (soft: it stops working at once), with `organization_id`:
+# its system logs go at once; its audit events go as their retention ends.
+organization_deleted = Signal()

@@ -2,7 +2,7 @@
 from django.db.models import Q, QuerySet
 
 from .filters import EventFilter
-from .models import Actor, AuditEvent, IntegrityCheck, Membership, Organization, Role
+from .models import Actor, AuditEvent, IntegrityCheck, LegalHold, Membership, Organization, RetentionReceipt, Role
 from .models.tenancy import INVESTIGATOR_ROLES
 
 
@@ -104,3 +104,16 @@ def actor_activity(events: QuerySet[AuditEvent], *, automations: bool = False) -
 
 def event_by_seq(organization: Organization, seq: int) -> AuditEvent | None:
     return events_for(organization).filter(seq=seq).first()
+
+
+def latest_receipts(organization: Organization) -> QuerySet[RetentionReceipt]:
+    """The organization's deletion receipts, newest first."""
+    return RetentionReceipt.objects.filter(organization=organization).order_by("-purged_at", "-id")
+
+
+def legal_holds_of(organization: Organization) -> QuerySet[LegalHold]:
+    return LegalHold.objects.filter(organization=organization).select_related("actor").order_by("-placed_at")
+
+
+def active_holds(organization: Organization) -> QuerySet[LegalHold]:
+    return legal_holds_of(organization).filter(released_at__isnull=True)

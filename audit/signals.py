@@ -6,6 +6,7 @@ from django.dispatch import receiver
 
 from .acting import Acting
 from .guard import install_append_only_guard, register_sqlite_functions
+from .retention_sql import install_purge_functions
 from .services.recording import record_action
 
 connection_created.connect(register_sqlite_functions)
@@ -17,6 +18,7 @@ def guard_audit_table(sender, using, **kwargs):
 
     if sender.name == "audit" and using == "default":
         install_append_only_guard(connections[using])
+        install_purge_functions(connections[using])
 
 
 def _record_for_each_organization(user, action, request):

@@ -5,6 +5,8 @@ from .models import Organization
 from .services.access import summarize_closed_windows
 from .services.ingest import forget_old_idempotency_keys
 from .services.integrity import verify_and_record
+from .services.organizations import apply_retention
+from .services.retention import DEFAULT_BATCH, purge_bot
 
 
 @shared_task
@@ -26,3 +28,13 @@ def summarize_trail_reads() -> int:
 @shared_task
 def forget_idempotency_keys() -> int:
     return forget_old_idempotency_keys()
+
+
+@shared_task
+def purge_expired() -> dict:
+    """Daily: every organization's retention policy applied, as the bot; a purge already running is skipped."""
+    results = {}
+    for organization in Organization.objects.order_by("pk"):
+        outcome = apply_retention(organization, acting=purge_bot("daily schedule"), batch_size=DEFAULT_BATCH)
+        results[organization.slug] = outcome.skipped or outcome.deleted
+    return results

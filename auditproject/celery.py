@@ -13,5 +13,6 @@ app.conf.beat_schedule = {
     "forget-idempotency-keys": {"task": "audit.tasks.forget_idempotency_keys", "schedule": 3600},
     "summarize-trail-reads": {"task": "audit.tasks.summarize_trail_reads", "schedule": 15 * 60},
     # Retries without a broker's countdown, and deliveries whose queue message was lost.
+    "purge-expired-events-daily": {"task": "audit.tasks.purge_expired", "schedule": 24 * 3600},
     "deliver-due-webhooks": {"task": "syslog.deliver_due_webhooks", "schedule": 60},
 }

@@ -25,3 +25,10 @@ def delete_organization_logs(organization_id: int) -> int:
         WebhookEndpoint.objects.filter(organization_id=organization_id).delete()
         deleted, _ = SystemLogEntry.objects.filter(organization_id=organization_id).delete()
     return deleted
+
+
+def delete_expired_logs(organization_id: int, cutoff) -> int:
+    """The organization's system log entries older than its system log period (applied with its retention)."""
+    with transaction.atomic(using="syslog"):
+        deleted, _ = SystemLogEntry.objects.filter(organization_id=organization_id, occurred_at__lt=cutoff).delete()
+    return deleted

@@ -8,6 +8,8 @@ from django.utils import timezone
 from ..canonical import GENESIS_HASH
 from ..documents import computed_hash
 from ..models import AuditEvent, ChainHead, IntegrityCheck, Organization
+from .purged_ranges import purged_ranges
+from .retention import verify_receipts
 
 
 @dataclass
@@ -38,7 +40,20 @@ def verify_chain(organization: Organization, *, progress: Callable[[int], None] 
         verified = expected_seq - 1 if verified_through is None else verified_through
         return ChainReport(organization, IntegrityCheck.Status.BROKEN, verified, seq, prev_hash, problem)
 
+    # --- retention (h5): walk across the runs the receipts explain; h6's verifier replaces this block ---
+    receipt_problem = verify_receipts(organization)
+    if receipt_problem:
+        return broken(receipt_problem.seq or 1, receipt_problem.message, verified_through=0)
+    purged = {run.first_seq: run for run in purged_ranges(organization)}
+
+    def across_purged(seq, link):
+        while seq in purged:
+            seq, link = purged[seq].last_seq + 1, purged[seq].last_hash
+        return seq, link
+    # --- end of the retention block ---
+
     for event in events:
+        expected_seq, prev_hash = across_purged(expected_seq, prev_hash)
         if event.seq != expected_seq:
             return broken(expected_seq, f"event {expected_seq} is missing (next stored is {event.seq})")
         if event.prev_hash != prev_hash:
@@ -58,6 +73,7 @@ def verify_chain(organization: Organization, *, progress: Callable[[int], None] 
             recent.popitem(last=False)
         if progress:
             progress(1)
+    expected_seq, prev_hash = across_purged(expected_seq, prev_hash)
     return _check_head(organization, expected_seq - 1, prev_hash, broken)
 
 

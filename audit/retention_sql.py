@@ -1,0 +1,142 @@
+"""The purge's door on PostgreSQL: a SECURITY DEFINER function, and the privileges of the application's role.
+
+The application's role may only INSERT and SELECT audit rows. The one way to delete them is
+`trailproof_purge_batch`, owned by the migrating role, which reads the retention policy and the legal holds
+itself (the caller cannot widen what it deletes), deletes one batch oldest first and writes its receipt in
+the same transaction. `trailproof_drop_organization` removes a deleted organization once nothing is left to keep.
+"""
+from .guard import PURGE_SETTING
+
+PURGE_LOCK = "hashtext('trailproof.purge')"
+EXPIRED = """e.organization_id = p_org AND e.occurred_at < v_cutoff AND e.action <> 'retention.purged'"""
+HELD = """(v_org_held OR EXISTS (SELECT 1 FROM audit_legalhold h WHERE h.organization_id = p_org
+           AND h.released_at IS NULL AND h.actor_id = e.actor_id))"""
+
+FUNCTIONS = f"""
+CREATE OR REPLACE FUNCTION trailproof_purge_batch(p_org bigint, p_now timestamptz, p_limit integer)
+RETURNS bigint LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, public AS $$
+DECLARE
+    v_now timestamptz := least(p_now, clock_timestamp());  -- the caller may purge less, never more
+    v_days integer; v_cutoff timestamptz; v_org_held boolean;
+    v_count bigint; v_digest text; v_ranges jsonb; v_held bigint := 0; v_receipt bigint;
+BEGIN
+    PERFORM pg_advisory_xact_lock({PURGE_LOCK}, p_org::integer);
+    SELECT greatest(retention_days, 365) INTO v_days FROM audit_organization WHERE id = p_org;
+    IF v_days IS NULL THEN RAISE EXCEPTION 'no organization %', p_org; END IF;
+    v_cutoff := v_now - make_interval(days => v_days);
+    v_org_held := EXISTS (SELECT 1 FROM audit_legalhold WHERE organization_id = p_org AND actor_id IS NULL
+                          AND released_at IS NULL);
+    PERFORM set_config('{PURGE_SETTING}', 'on', true);
+    WITH doomed AS (
+        SELECT e.id FROM audit_auditevent e WHERE {EXPIRED} AND NOT {HELD}
+        ORDER BY e.occurred_at, e.seq LIMIT p_limit),
+    gone_targets AS (DELETE FROM audit_eventtarget t USING doomed d WHERE t.event_id = d.id),
+    gone AS (DELETE FROM audit_auditevent e USING doomed d WHERE e.id = d.id RETURNING e.seq, e.hash),
+    runs AS (SELECT min(seq) AS first_seq, max(seq) AS last_seq, (array_agg(hash ORDER BY seq DESC))[1] AS last_hash
+             FROM (SELECT seq, hash, seq - row_number() OVER (ORDER BY seq) AS run FROM gone) islands GROUP BY run)
+    SELECT (SELECT count(*) FROM gone),
+           (SELECT encode(sha256(coalesce(string_agg(decode(hash, 'hex'), ''::bytea ORDER BY seq), ''::bytea)), 'hex')
+              FROM gone),
+           (SELECT coalesce(jsonb_agg(jsonb_build_object('first_seq', first_seq, 'last_seq', last_seq,
+                                                         'last_hash', last_hash) ORDER BY first_seq), '[]'::jsonb)
+              FROM runs)
+      INTO v_count, v_digest, v_ranges;
+    PERFORM set_config('{PURGE_SETTING}', 'off', true);
+    IF v_count < p_limit THEN
+        SELECT count(*) INTO v_held FROM audit_auditevent e WHERE {EXPIRED} AND {HELD};
+    END IF;
+    IF v_count = 0 AND v_held = 0 THEN RETURN NULL; END IF;
+    INSERT INTO audit_retentionreceipt (organization_id, policy_days, count, ranges, digest, purged_at, held_back)
+        VALUES (p_org, v_days, v_count, v_ranges, v_digest, v_now, v_held) RETURNING id INTO v_receipt;
+    RETURN v_receipt;
+END $$;
+
+CREATE OR REPLACE FUNCTION audit_receipt_sealed() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF TG_OP = 'UPDATE' AND OLD.event_id IS NULL AND
+       (NEW.id, NEW.organization_id, NEW.policy_days, NEW.count, NEW.ranges, NEW.digest, NEW.purged_at, NEW.held_back)
+       IS NOT DISTINCT FROM
+       (OLD.id, OLD.organization_id, OLD.policy_days, OLD.count, OLD.ranges, OLD.digest, OLD.purged_at, OLD.held_back)
+    THEN
+        RETURN NEW;  -- naming the receipt's retention.purged event, once
+    END IF;
+    IF TG_OP = 'DELETE' AND current_setting('{PURGE_SETTING}', true) = 'on' THEN
+        RETURN OLD;
+    END IF;
+    RAISE EXCEPTION 'deletion receipts are append-only: % refused', TG_OP USING ERRCODE = 'insufficient_privilege';
+END $$;
+CREATE OR REPLACE TRIGGER audit_receipt_sealed BEFORE UPDATE OR DELETE ON audit_retentionreceipt
+    FOR EACH ROW EXECUTE FUNCTION audit_receipt_sealed();
+
+CREATE OR REPLACE FUNCTION trailproof_drop_organization(p_org bigint)
+RETURNS boolean LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, public AS $$
+BEGIN
+    PERFORM 1 FROM audit_organization WHERE id = p_org AND deleted_at IS NOT NULL FOR UPDATE;
+    IF NOT FOUND THEN RAISE EXCEPTION 'organization % is not deleted', p_org; END IF;
+    IF EXISTS (SELECT 1 FROM audit_auditevent WHERE organization_id = p_org AND action <> 'retention.purged') THEN
+        RETURN false;  -- events still inside their retention period
+    END IF;
+    PERFORM set_config('{PURGE_SETTING}', 'on', true);
+    DELETE FROM audit_retentionreceipt WHERE organization_id = p_org;
+    DELETE FROM audit_eventtarget WHERE organization_id = p_org;
+    DELETE FROM audit_auditevent WHERE organization_id = p_org;
+    PERFORM set_config('{PURGE_SETTING}', 'off', true);
+    DELETE FROM audit_legalhold WHERE organization_id = p_org;
+    DELETE FROM audit_erasure WHERE organization_id = p_org;
+    DELETE FROM audit_integritycheck WHERE organization_id = p_org;
+    DELETE FROM audit_chainhead WHERE organization_id = p_org;
+    DELETE FROM audit_actor WHERE organization_id = p_org;
+    DELETE FROM audit_membership WHERE organization_id = p_org;
+    DELETE FROM audit_apikey WHERE organization_id = p_org;
+    DELETE FROM audit_idempotencykey WHERE organization_id = p_org;
+    DELETE FROM audit_accesstally WHERE organization_id = p_org;
+    DELETE FROM audit_organization WHERE id = p_org;
+    RETURN true;
+END $$;
+"""
+
+# Rows of these tables are evidence: the application's role may add and read them, never change or remove them.
+APPEND_ONLY_TABLES = ("audit_auditevent", "audit_eventtarget", "audit_retentionreceipt")
+
+
+_SQLITE_RECEIPT_GUARD = [
+    """CREATE TRIGGER IF NOT EXISTS audit_receipt_sealed BEFORE UPDATE ON audit_retentionreceipt
+       WHEN OLD.event_id IS NOT NULL OR NEW.id IS NOT OLD.id OR NEW.organization_id IS NOT OLD.organization_id
+         OR NEW.policy_days IS NOT OLD.policy_days OR NEW.count IS NOT OLD.count OR NEW.ranges IS NOT OLD.ranges
+         OR NEW.digest IS NOT OLD.digest OR NEW.purged_at IS NOT OLD.purged_at OR NEW.held_back IS NOT OLD.held_back
+       BEGIN SELECT RAISE(ABORT, 'deletion receipts are append-only: UPDATE refused'); END""",
+    """CREATE TRIGGER IF NOT EXISTS audit_receipt_no_delete BEFORE DELETE ON audit_retentionreceipt
+       WHEN trailproof_purge_allowed() = 0
+       BEGIN SELECT RAISE(ABORT, 'deletion receipts are append-only: DELETE refused'); END""",
+]
+
+
+def install_purge_functions(connection) -> None:
+    """Idempotent, run after every migrate: the purge functions (PostgreSQL) and the receipts' guard."""
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(FUNCTIONS)
+        elif connection.vendor == "sqlite":
+            for statement in _SQLITE_RECEIPT_GUARD:
+                cursor.execute(statement)
+
+
+def grant_application_role(connection, role: str) -> None:
+    """Gives `role` (the role DATABASE_URL connects as) what the application needs, and no way around the guard."""
+    quoted = connection.ops.quote_name(role)
+    statements = [
+        f"GRANT USAGE ON SCHEMA public TO {quoted}",
+        f"GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {quoted}",
+        f"GRANT USAGE, SELECT, UPDATE ON ALL SEQUENCES IN SCHEMA public TO {quoted}",
+        *(f"REVOKE UPDATE, DELETE, TRUNCATE, REFERENCES, TRIGGER ON {table} FROM {quoted}"
+          for table in APPEND_ONLY_TABLES),
+        # The purge names its receipt's event once, after recording it (see audit/services/retention.py).
+        f"GRANT UPDATE (event_id) ON audit_retentionreceipt TO {quoted}",
+        f"REVOKE ALL ON FUNCTION trailproof_purge_batch(bigint, timestamptz, integer) FROM PUBLIC",
+        f"REVOKE ALL ON FUNCTION trailproof_drop_organization(bigint) FROM PUBLIC",
+        f"GRANT EXECUTE ON FUNCTION trailproof_purge_batch(bigint, timestamptz, integer) TO {quoted}",
+        f"GRANT EXECUTE ON FUNCTION trailproof_drop_organization(bigint) TO {quoted}",
+    ]
+    with connection.cursor() as cursor:
+        for statement in statements:
+            cursor.execute(statement)
