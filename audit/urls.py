@@ -15,5 +15,6 @@ urlpatterns = [
     path("exports/", exports.export_list, name="export-list"),
     path("exports/<int:pk>/manifest.json", exports.export_manifest, name="export-manifest"),
     path("integrity/", integrity.integrity, name="integrity"),
+    path("integrity/receipts.jsonl", integrity.receipts_export, name="receipts-export"),
     path("what-we-record/", inventory.what_we_record, name="what-we-record"),
 ]

@@ -2,6 +2,7 @@
 from django.urls import path
 
 from .export import ExportView
+from .retention import ReceiptsView
 from .views import ActorsView, EventDetailView, EventsView, IntegrityView, RunActivityView
 
 app_name = "api"
@@ -13,4 +14,5 @@ urlpatterns = [
     path("runs/<str:run_id>/activity", RunActivityView.as_view(), name="run-activity"),
     path("integrity", IntegrityView.as_view(), name="integrity"),
     path("export", ExportView.as_view(), name="export"),
+    path("retention/receipts", ReceiptsView.as_view(), name="retention-receipts"),
 ]
