@@ -17,4 +17,4 @@ class SystemLogRouter:
     def allow_migrate(self, db, app_label, model_name=None, **hints):
         if app_label == SYSLOG_APP:
             return db == SYSLOG_DB
-        return db == "default"
+        return db in ("default", "migrate")  # "migrate": the same database, as its owner (DATABASE_MIGRATE_URL)
