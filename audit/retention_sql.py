@@ -12,7 +12,7 @@ EXPIRED = """e.organization_id = p_org AND e.occurred_at < v_cutoff AND e.action
 HELD = """(v_org_held OR EXISTS (SELECT 1 FROM audit_legalhold h WHERE h.organization_id = p_org
            AND h.released_at IS NULL AND h.actor_id = e.actor_id))"""
 
-FUNCTIONS = f"""
+FUNCTIONS = f"""  # noqa: S608 (constants of this module only)
 CREATE OR REPLACE FUNCTION trailproof_purge_batch(p_org bigint, p_now timestamptz, p_limit integer)
 RETURNS bigint LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, public AS $$
 DECLARE
@@ -132,8 +132,8 @@ def grant_application_role(connection, role: str) -> None:
           for table in APPEND_ONLY_TABLES),
         # The purge names its receipt's event once, after recording it (see audit/services/retention.py).
         f"GRANT UPDATE (event_id) ON audit_retentionreceipt TO {quoted}",
-        f"REVOKE ALL ON FUNCTION trailproof_purge_batch(bigint, timestamptz, integer) FROM PUBLIC",
-        f"REVOKE ALL ON FUNCTION trailproof_drop_organization(bigint) FROM PUBLIC",
+        "REVOKE ALL ON FUNCTION trailproof_purge_batch(bigint, timestamptz, integer) FROM PUBLIC",
+        "REVOKE ALL ON FUNCTION trailproof_drop_organization(bigint) FROM PUBLIC",
         f"GRANT EXECUTE ON FUNCTION trailproof_purge_batch(bigint, timestamptz, integer) TO {quoted}",
         f"GRANT EXECUTE ON FUNCTION trailproof_drop_organization(bigint) TO {quoted}",
     ]

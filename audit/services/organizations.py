@@ -7,8 +7,18 @@ from django.utils import timezone
 from ..acting import Acting
 from ..events import organization_deleted, retention_applied
 from ..guard import retention_purge_allowed
-from ..models import (Actor, AuditEvent, ChainHead, Erasure, EventTarget, IntegrityCheck, LegalHold, Membership,
-                      Organization, RetentionReceipt)
+from ..models import (
+    Actor,
+    AuditEvent,
+    ChainHead,
+    Erasure,
+    EventTarget,
+    IntegrityCheck,
+    LegalHold,
+    Membership,
+    Organization,
+    RetentionReceipt,
+)
 from .recording import record_action
 from .retention import PURGE_ACTION, PurgeOutcome, purge_expired_events
 
