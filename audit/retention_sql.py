@@ -12,7 +12,7 @@ EXPIRED = """e.organization_id = p_org AND e.occurred_at < v_cutoff AND e.action
 HELD = """(v_org_held OR EXISTS (SELECT 1 FROM audit_legalhold h WHERE h.organization_id = p_org
            AND h.released_at IS NULL AND h.actor_id = e.actor_id))"""
 
-FUNCTIONS = f"""  # noqa: S608 (constants of this module only)
+FUNCTIONS = f"""
 CREATE OR REPLACE FUNCTION trailproof_purge_batch(p_org bigint, p_now timestamptz, p_limit integer)
 RETURNS bigint LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, public AS $$
 DECLARE
@@ -93,7 +93,7 @@ BEGIN
     DELETE FROM audit_organization WHERE id = p_org;
     RETURN true;
 END $$;
-"""
+"""  # noqa: S608 (built from this module's constants only)
 
 # Rows of these tables are evidence: the application's role may add and read them, never change or remove them.
 APPEND_ONLY_TABLES = ("audit_auditevent", "audit_eventtarget", "audit_retentionreceipt")
