@@ -52,12 +52,12 @@ def expired_events(organization: Organization, now: datetime):
 
 
 def _held(organization: Organization) -> Q | None:
-    """Which events the active holds keep: None for none, Q() for all of them."""
+    """Which events the active holds keep: None for none (an empty Q() would exclude nothing, so "all" is explicit)."""
     holds = list(LegalHold.objects.filter(organization=organization, released_at__isnull=True)
                  .values_list("actor_id", flat=True))
     if not holds:
         return None
-    return Q() if None in holds else Q(actor_id__in=holds)
+    return Q(pk__isnull=False) if None in holds else Q(actor_id__in=holds)
 
 
 def purge_preview(organization: Organization, now: datetime | None = None) -> dict:
