@@ -1,4 +1,4 @@
-"""Legal holds: while one lasts, the events it covers are neither purged nor erased; placing and releasing are recorded."""
+"""Legal holds: while one lasts, its events are neither purged nor erased; placing and releasing are recorded."""
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone

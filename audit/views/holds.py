@@ -1,4 +1,4 @@
-"""The legal holds page: admins and compliance officers place a hold (on the organization or one actor) and release it."""
+"""The legal holds page: admins and compliance officers hold the organization or one actor, and release holds."""
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
