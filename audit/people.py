@@ -2,9 +2,13 @@
 import hashlib
 
 
-def pseudonym(actor) -> str:
+def pseudonym_for(organization_id: int, actor_pk: int) -> str:
     """A stable stand-in for an erased person, derived from nothing personal: `erased-7f3a9c01`."""
-    return "erased-" + hashlib.sha256(f"trailproof:{actor.organization_id}:{actor.pk}".encode()).hexdigest()[:8]
+    return "erased-" + hashlib.sha256(f"trailproof:{organization_id}:{actor_pk}".encode()).hexdigest()[:8]
+
+
+def pseudonym(actor) -> str:
+    return pseudonym_for(actor.organization_id, actor.pk)
 
 
 def is_erased(actor) -> bool:

@@ -5,7 +5,7 @@ The application's role may only INSERT and SELECT audit rows. The one way to del
 itself (the caller cannot widen what it deletes), deletes one batch oldest first and writes its receipt in
 the same transaction. `trailproof_drop_organization` removes a deleted organization once nothing is left to keep.
 """
-from .guard import PURGE_SETTING
+from .guard import ERASURE_SETTING, PURGE_SETTING
 
 PURGE_LOCK = "hashtext('trailproof.purge')"
 EXPIRED = """e.organization_id = p_org AND e.occurred_at < v_cutoff AND e.action <> 'retention.purged'"""
@@ -68,6 +68,37 @@ END $$;
 CREATE OR REPLACE TRIGGER audit_receipt_sealed BEFORE UPDATE OR DELETE ON audit_retentionreceipt
     FOR EACH ROW EXECUTE FUNCTION audit_receipt_sealed();
 
+CREATE OR REPLACE FUNCTION trailproof_redact_event(p_erasure bigint, p_event bigint, p_reason text,
+                                                   p_targets jsonb, p_changes jsonb, p_metadata jsonb)
+RETURNS void LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, public AS $$
+DECLARE
+    v_org bigint; v_actor bigint; v_actor_id text; e audit_auditevent%ROWTYPE;
+BEGIN
+    SELECT er.organization_id, er.actor_id, a.external_id INTO v_org, v_actor, v_actor_id
+      FROM audit_erasure er JOIN audit_actor a ON a.id = er.actor_id WHERE er.id = p_erasure;
+    SELECT * INTO e FROM audit_auditevent WHERE id = p_event FOR UPDATE;
+    IF v_org IS NULL OR e.id IS NULL OR e.organization_id <> v_org THEN
+        RAISE EXCEPTION 'no such erasure or event in this organization';
+    END IF;
+    IF e.actor_id <> v_actor AND NOT e.targets @> jsonb_build_array(jsonb_build_object('id', v_actor_id)) THEN
+        RAISE EXCEPTION 'event % neither is by nor names the erased person', p_event;
+    END IF;
+    -- Targets keep their type and id (what the event acted on); only a name may change.
+    IF jsonb_array_length(coalesce(p_targets, '[]')) <> jsonb_array_length(coalesce(e.targets, '[]')) OR EXISTS (
+        SELECT 1 FROM jsonb_array_elements(coalesce(e.targets, '[]')) WITH ORDINALITY o(t, i)
+          JOIN jsonb_array_elements(coalesce(p_targets, '[]')) WITH ORDINALITY n(t, i) USING (i)
+         WHERE (o.t - 'name') IS DISTINCT FROM (n.t - 'name')) THEN
+        RAISE EXCEPTION 'a redaction may change only the names of targets';
+    END IF;
+    PERFORM set_config('{ERASURE_SETTING}', 'on', true);
+    -- The source (IP, user agent) is the actor's: cleared only on the erased person's own events.
+    UPDATE audit_auditevent SET source_ip = CASE WHEN e.actor_id = v_actor THEN NULL ELSE source_ip END,
+                                user_agent = CASE WHEN e.actor_id = v_actor THEN NULL ELSE user_agent END,
+                                reason = p_reason, targets = p_targets, changes = p_changes, metadata = p_metadata
+     WHERE id = p_event;
+    PERFORM set_config('{ERASURE_SETTING}', 'off', true);
+END $$;
+
 CREATE OR REPLACE FUNCTION trailproof_drop_organization(p_org bigint)
 RETURNS boolean LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, public AS $$
 BEGIN
@@ -82,6 +113,7 @@ BEGIN
     DELETE FROM audit_auditevent WHERE organization_id = p_org;
     PERFORM set_config('{PURGE_SETTING}', 'off', true);
     DELETE FROM audit_legalhold WHERE organization_id = p_org;
+    DELETE FROM audit_redaction WHERE erasure_id IN (SELECT id FROM audit_erasure WHERE organization_id = p_org);
     DELETE FROM audit_erasure WHERE organization_id = p_org;
     DELETE FROM audit_integritycheck WHERE organization_id = p_org;
     DELETE FROM audit_chainhead WHERE organization_id = p_org;
@@ -96,7 +128,7 @@ END $$;
 """  # noqa: S608 (built from this module's constants only)
 
 # Rows of these tables are evidence: the application's role may add and read them, never change or remove them.
-APPEND_ONLY_TABLES = ("audit_auditevent", "audit_eventtarget", "audit_retentionreceipt")
+APPEND_ONLY_TABLES = ("audit_auditevent", "audit_eventtarget", "audit_retentionreceipt", "audit_redaction")
 
 
 _SQLITE_RECEIPT_GUARD = [
@@ -109,6 +141,9 @@ _SQLITE_RECEIPT_GUARD = [
        WHEN trailproof_purge_allowed() = 0
        BEGIN SELECT RAISE(ABORT, 'deletion receipts are append-only: DELETE refused'); END""",
 ]
+
+
+REDACT_SIGNATURE = "trailproof_redact_event(bigint, bigint, text, jsonb, jsonb, jsonb)"
 
 
 def install_purge_functions(connection) -> None:

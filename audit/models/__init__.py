@@ -3,7 +3,7 @@ from .access import AccessTally
 from .api_keys import SCOPES, ApiKey
 from .events import Actor, AuditEvent, ChainHead, EventTarget, IntegrityCheck
 from .idempotency import IdempotencyKey
-from .retention import Erasure, LegalHold, RetentionReceipt
+from .retention import Erasure, LegalHold, Redaction, RetentionReceipt
 from .tenancy import Membership, Organization, Role, User
 
 __all__ = [
@@ -11,6 +11,6 @@ __all__ = [
     "SCOPES", "ApiKey",
     "Actor", "AuditEvent", "ChainHead", "EventTarget", "IntegrityCheck",
     "IdempotencyKey",
-    "Erasure", "LegalHold", "RetentionReceipt",
+    "Erasure", "LegalHold", "Redaction", "RetentionReceipt",
     "Membership", "Organization", "Role", "User",
 ]

@@ -64,6 +64,22 @@ class Erasure(models.Model):
     erased_by = models.CharField(max_length=200)
     erased_at = models.DateTimeField(default=timezone.now)
     events_redacted = models.PositiveBigIntegerField(default=0)
+    redactions_digest = models.CharField(max_length=64, blank=True)
+    # The `erasure.completed` event: the chain commits to the redactions through its digest.
+    event = models.OneToOneField(AuditEvent, null=True, blank=True, on_delete=models.PROTECT,
+                                 related_name="erasure", db_constraint=False)
 
     class Meta:
         ordering = ["-erased_at"]
+
+
+class Redaction(models.Model):
+    """One event whose personal data an erasure removed: the hash it was chained with, and the hash of what
+    is stored now. The verifier accepts the stored event when both hold and the erasure's event commits to them."""
+
+    erasure = models.ForeignKey(Erasure, on_delete=models.PROTECT, related_name="redactions")
+    event = models.OneToOneField(AuditEvent, on_delete=models.DO_NOTHING, related_name="redaction",
+                                 db_constraint=False)
+    seq = models.PositiveBigIntegerField()
+    original_hash = models.CharField(max_length=64)
+    redacted_hash = models.CharField(max_length=64)

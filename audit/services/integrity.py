@@ -8,6 +8,7 @@ from django.utils import timezone
 from ..canonical import GENESIS_HASH
 from ..documents import computed_hash
 from ..models import AuditEvent, ChainHead, IntegrityCheck, Organization
+from .erasure import redaction_of, verify_redactions
 from .purged_ranges import purged_ranges
 from .retention import verify_receipts
 
@@ -45,6 +46,10 @@ def verify_chain(organization: Organization, *, progress: Callable[[int], None] 
     if receipt_problem:
         return broken(receipt_problem.seq or 1, receipt_problem.message, verified_through=0)
     purged = {run.first_seq: run for run in purged_ranges(organization)}
+    redaction_problem = verify_redactions(organization)
+    if redaction_problem:
+        return broken(redaction_problem[0], redaction_problem[1], verified_through=0)
+    redacted = redaction_of(organization)  # event id -> (chained hash, hash of the redacted content)
 
     def across_purged(seq, link):
         while seq in purged:
@@ -62,7 +67,7 @@ def verify_chain(organization: Organization, *, progress: Callable[[int], None] 
                 return broken(earlier + 1, f"event {event.seq} links to event {earlier}: events {earlier + 1} "
                                            f"to {event.seq - 1} were inserted", verified_through=earlier)
             return broken(event.seq, f"event {event.seq} does not link to event {event.seq - 1}")
-        if computed_hash(event) != event.hash:
+        if computed_hash(event) != event.hash and redacted.get(event.pk) != (event.hash, computed_hash(event)):
             return broken(event.seq, f"event {event.seq} was altered: its content does not match its hash")
         mismatch = _index_mismatch(event)
         if mismatch:

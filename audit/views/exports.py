@@ -6,6 +6,7 @@ from django.utils import timezone
 
 from ..canonical import format_timestamp
 from ..exports import FORMATS, stream_export
+from ..people import person_name
 from ..selectors import event_for, events_for, filtered_events
 from ..services.recording import record_action
 from .scope import investigator_required, not_in_organization
@@ -50,7 +51,7 @@ def manifest_document(event) -> dict:
     return {
         "organization": event.organization.slug,
         "exported_by": {"kind": event.actor_kind, "id": event.actor.external_id,
-                        "name": None if event.actor.erased_at else event.actor.name or None},
+                        "name": person_name(event.actor)},
         "exported_at": format_timestamp(event.occurred_at),
         **{key: metadata.get(key) for key in ("file_name", "format", "filters", "row_count", "first_seq",
                                               "last_seq", "bytes", "sha256", "complete")},

@@ -54,6 +54,8 @@ REFUSED = [
     "UPDATE audit_retentionreceipt SET count = 0",
     "DELETE FROM audit_retentionreceipt",
     "UPDATE audit_organization SET retention_days = 30",
+    "SELECT set_config('trailproof.erasure', 'on', false); UPDATE audit_auditevent SET source_ip = NULL",
+    "UPDATE audit_redaction SET redacted_hash = 'x'",
 ]
 
 
