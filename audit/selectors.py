@@ -15,8 +15,9 @@ def membership_of(user, organization: Organization) -> Membership | None:
 def organizations_visible_to(user) -> QuerySet[Organization]:
     """Superusers see every organization; everyone else only those where they investigate."""
     if user.is_superuser:
-        return Organization.objects.all()
-    return Organization.objects.filter(memberships__user=user, memberships__role__in=INVESTIGATOR_ROLES)
+        return Organization.objects.filter(deleted_at__isnull=True)
+    return Organization.objects.filter(memberships__user=user, memberships__role__in=INVESTIGATOR_ROLES,
+                                       deleted_at__isnull=True)
 
 
 def administers(user, organization_id) -> bool:

@@ -52,7 +52,7 @@ def apply_retention(organization: Organization, *, acting: Acting, now: datetime
     if outcome.skipped:
         return outcome
     retention_applied.send(sender=Organization, organization=organization, now=now or timezone.now())
-    if organization.deleted_at is not None:
+    if Organization.objects.filter(pk=organization.pk, deleted_at__isnull=False).exists():
         drop_deleted_organization(organization)
     return outcome
 
