@@ -1,5 +1,8 @@
 """A run's activity timeline: its events oldest first, each told as a sentence from the catalog."""
+from datetime import timedelta
+
 from django.conf import settings
+from django.utils import timezone
 
 from audit.canonical import format_timestamp
 from audit.catalog import spec_for
@@ -68,6 +71,8 @@ def timeline_entry(event) -> dict:
 
 
 def run_timeline(organization, run_id: str, *, limit: int = MAX_ENTRIES) -> list[dict]:
-    """The run's events, oldest first (ties in chain order)."""
-    events = events_for(organization).filter(run_id=run_id).order_by("occurred_at", "seq")[:limit]
+    """The run's events within the organization's activity period, oldest first (ties in chain order)."""
+    since = timezone.now() - timedelta(days=organization.activity_retention_days)
+    events = events_for(organization).filter(run_id=run_id, occurred_at__gte=since) \
+        .order_by("occurred_at", "seq")[:limit]
     return [timeline_entry(event) for event in events]

@@ -15,7 +15,10 @@ SUMMARY_LABELS = {
 
 def retention_text(spec, organization) -> str:
     if spec.retention == Retention.AUDIT:
-        return f"{organization.retention_days} days from when it occurred"
+        return (f"{organization.retention_days} days from when it occurred, then purged with a deletion receipt "
+                f"(in activity timelines {organization.activity_retention_days} days)")
+    if spec.retention == Retention.SYSTEM_LOG:
+        return f"{organization.system_log_retention_days} days, and deleted with the organization"
     return Retention.LABELS.get(spec.retention, spec.retention)
 
 

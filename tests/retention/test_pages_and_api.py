@@ -110,3 +110,23 @@ def test_the_api_refuses_bad_input_and_other_keys(org, other_org, purged):
     assert client_for(key_for(org, ["events:write"])).get("/api/v1/retention/receipts").status_code == 403
     outsider = client_for(key_for(other_org, ["events:read"]))
     assert outsider.get("/api/v1/retention/receipts").json()["results"] == []
+
+
+def test_activity_timelines_go_back_only_as_far_as_the_activity_period(org, now):
+    org.activity_retention_days = 30
+    org.save(update_fields=["activity_retention_days"])
+    old = record_at(org, now - 40 * DAY)[0]
+    recent = record_at(org, now - 10 * DAY)[0]
+    reader = client_for(key_for(org, ["events:read"]))
+    timeline = reader.get("/api/v1/runs/r-1/activity").json()["results"]
+    assert [entry["seq"] for entry in timeline] == [recent.seq]
+    assert reader.get(f"/api/v1/events/{old.pk}").status_code == 200  # still in the audit trail
+
+
+def test_what_we_record_states_the_policy_in_force(client, officer, org):
+    org.system_log_retention_days = 45
+    org.save(update_fields=["system_log_retention_days"])
+    client.force_login(officer)
+    page = client.get("/audit/what-we-record/").content.decode()
+    assert "365 days from when it occurred, then purged with a deletion receipt" in page
+    assert "45 days, and deleted with the organization" in page
