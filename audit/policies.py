@@ -22,9 +22,9 @@ PRESETS = {preset.key: preset for preset in [
            "PCI DSS 4.0 requirement 10.5.1: keep audit logs at least 12 months, the last 3 months immediately "
            "available for analysis (every record Trailproof keeps is online, so all of it is).",
            immediately_available_days=90),
-    Preset("hipaa", "HIPAA", 6 * 365 + 2,
+    Preset("hipaa", "HIPAA", 6 * 365,
            "HIPAA 45 CFR 164.316(b)(2): documentation of security activities is kept 6 years."),
-    Preset("financial", "Financial services", 7 * 365 + 2,
+    Preset("financial", "Financial services", 7 * 365,
            "SEC rule 17a-4, FINRA and SOX: broker-dealer and audit records are commonly kept 7 years."),
     Preset("custom", "Custom", MIN_AUDIT_DAYS,
            "Your own period, at least 1 year, for contracts or regulations not listed.", regulated=False),
