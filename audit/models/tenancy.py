@@ -5,6 +5,8 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
 
+from ..policies import PRESET_CHOICES
+
 
 class UserManager(BaseUserManager):
     use_in_migrations = True
@@ -65,7 +67,7 @@ class Organization(models.Model):
         default=365, validators=[MinValueValidator(365), MaxValueValidator(3653)],
         help_text="How long audit records are kept, counted from when they occurred (1 to 10 years).")
     retention_preset = models.CharField(
-        max_length=20, default="soc2",
+        max_length=20, default="soc2", choices=PRESET_CHOICES,
         help_text="The regulation the retention policy follows; a regulated preset's period is a floor.")
     activity_retention_days = models.PositiveIntegerField(
         default=365, validators=[MinValueValidator(1), MaxValueValidator(3653)],

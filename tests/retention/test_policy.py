@@ -67,3 +67,18 @@ def test_an_invalid_policy_changes_nothing(org, org_admin):
 def test_the_database_refuses_a_period_under_a_year(org):
     with pytest.raises(IntegrityError), transaction.atomic():
         Organization.objects.filter(pk=org.pk).update(retention_days=30)
+
+
+def test_the_admin_keeps_the_same_floors(client, org_admin, org):
+    client.force_login(org_admin)
+    form = {"name": org.name, "retention_preset": "hipaa", "retention_days": 400, "activity_retention_days": 90,
+            "system_log_retention_days": 30, "lockout_threshold": "", "lockout_window_minutes": "",
+            "lockout_duration_minutes": ""}
+    response = client.post(f"/admin/audit/organization/{org.pk}/change/", form)
+    assert response.status_code == 200 and "under HIPAA" in response.content.decode()
+    org.refresh_from_db()
+    assert org.retention_preset == "soc2"
+    form["retention_days"] = PRESETS["hipaa"].audit_days
+    assert client.post(f"/admin/audit/organization/{org.pk}/change/", form).status_code == 302
+    org.refresh_from_db()
+    assert (org.retention_preset, org.retention_days) == ("hipaa", PRESETS["hipaa"].audit_days)
