@@ -35,9 +35,13 @@ BEGIN
     END IF;
     RAISE EXCEPTION 'audit events are append-only: % refused', TG_OP USING ERRCODE = 'insufficient_privilege';
 END $$;
-CREATE OR REPLACE TRIGGER audit_event_append_only BEFORE UPDATE OR DELETE ON {TABLE}
+-- Updates are checked row by row (a redaction may change only some columns); deletes once per statement, which
+-- keeps a purge of millions of rows from paying a PL/pgSQL call per row.
+DROP TRIGGER IF EXISTS audit_event_append_only ON {TABLE};
+CREATE TRIGGER audit_event_append_only BEFORE UPDATE ON {TABLE}
     FOR EACH ROW EXECUTE FUNCTION audit_event_append_only();
-CREATE OR REPLACE TRIGGER audit_event_no_truncate BEFORE TRUNCATE ON {TABLE}
+DROP TRIGGER IF EXISTS audit_event_no_truncate ON {TABLE};
+CREATE TRIGGER audit_event_no_truncate BEFORE DELETE OR TRUNCATE ON {TABLE}
     FOR EACH STATEMENT EXECUTE FUNCTION audit_event_append_only();
 """
 

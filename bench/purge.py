@@ -5,8 +5,8 @@
 
 1. Loads an organization through `record_events` (bench.generate), half its events older than the 365-day
    policy, then ANALYZE.
-2. Raw: a copy of those rows (same indexes, same append-only trigger, the purge path open) deleted by
-   plain DELETE in the same batches, oldest first, while a thread inserts single rows into the copy.
+2. Raw: a plain copy of those rows (same indexes, no trigger) deleted by plain DELETE in the same batches,
+   oldest first, while a thread inserts single rows into the copy.
 3. The project: `purge_expired_events` (the SECURITY DEFINER function, a receipt and a retention.purged
    event per batch) while a thread records single events through `record_event`, one transaction each.
 Reports events deleted per second and the insert latencies (worst, p99) during each, and verifies the chain.
@@ -105,8 +105,6 @@ def _raw_purge(organization, batch) -> dict:
         conn.execute(f"CREATE TABLE {RAW_TABLE} (LIKE audit_auditevent INCLUDING ALL)")
         conn.execute(f"INSERT INTO {RAW_TABLE} SELECT * FROM audit_auditevent WHERE organization_id = %s",
                      [organization.pk])
-        conn.execute(f"CREATE TRIGGER raw_append_only BEFORE UPDATE OR DELETE ON {RAW_TABLE} "
-                     "FOR EACH ROW EXECUTE FUNCTION audit_event_append_only()")
         conn.execute(f"ANALYZE {RAW_TABLE}")
         template = conn.execute(f"SELECT * FROM {RAW_TABLE} ORDER BY id DESC LIMIT 1").fetchone()
         try:
@@ -129,7 +127,6 @@ def _raw_purge(organization, batch) -> dict:
                     deleted = 0
                     while True:
                         with conn.transaction():
-                            conn.execute("SELECT set_config('trailproof.retention_purge', 'on', true)")
                             count = conn.execute(
                                 f"DELETE FROM {RAW_TABLE} WHERE id IN (SELECT id FROM {RAW_TABLE} "  # noqa: S608
                                 "WHERE organization_id = %s AND occurred_at < %s ORDER BY occurred_at, seq LIMIT %s)",
@@ -159,8 +156,10 @@ def _project_purge(organization, batch) -> dict:
             "actor": {"kind": "user", "id": "bench-writer", "name": "Bench Writer"},
             "task": {"id": f"w-{counter[0]}", "name": "Concurrent write"}})
 
+    expected = _expired(organization)
+
     def work():
-        with tqdm(total=_expired(organization), unit="ev", desc="purge", leave=False) as bar:
+        with tqdm(total=expected, unit="ev", desc="purge", leave=False) as bar:
             outcome = purge_expired_events(organization, acting=purge_bot("bench"), batch_size=batch,
                                            progress=bar.update)
         work.receipts = len(outcome.receipts)

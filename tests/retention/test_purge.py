@@ -1,5 +1,8 @@
 """Purges: what goes and what stays, receipts that prove it, and a chain that still verifies."""
+import io
+
 import pytest
+from django.core.management import CommandError, call_command
 
 from audit.models import AuditEvent, EventTarget, RetentionReceipt
 from audit.services.integrity import verify_chain
@@ -85,3 +88,18 @@ def test_the_other_organizations_events_are_untouched(org, other_org, now):
     record_at(org, now - 400 * DAY)
     purge(org)
     assert AuditEvent.objects.filter(organization=other_org, action="task.completed").count() == 1
+
+
+def test_the_command_dry_run_says_what_would_go_and_deletes_nothing(org, now):
+    record_at(org, now - 400 * DAY, count=2)
+    out = io.StringIO()
+    call_command("purge_expired", "--org", "acme", "--dry-run", stdout=out)
+    assert "acme: would delete 2 events older than" in out.getvalue() and "365-day policy" in out.getvalue()
+    assert not RetentionReceipt.objects.exists()
+    out = io.StringIO()
+    call_command("purge_expired", stdout=out)
+    assert "acme: deleted 2 events in 1 receipt(s)" in out.getvalue()
+    with pytest.raises(CommandError, match="No organization with the slug 'nope'"):
+        call_command("purge_expired", "--org", "nope")
+    with pytest.raises(CommandError, match="--batch-size"):
+        call_command("purge_expired", "--batch-size", "0")
