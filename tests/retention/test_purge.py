@@ -7,6 +7,8 @@ from django.core.management import CommandError, call_command
 from audit.models import AuditEvent, EventTarget, RetentionReceipt
 from audit.services.integrity import verify_chain
 from audit.services.retention import digest_of, purge_preview, runs_of, verify_receipts
+from audit.tasks import purge_expired
+from auditproject.celery import app
 from tests.retention.conftest import DAY, purge, record_at, record_late
 
 pytestmark = pytest.mark.django_db(transaction=True, databases=["default", "syslog"])
@@ -103,3 +105,11 @@ def test_the_command_dry_run_says_what_would_go_and_deletes_nothing(org, now):
         call_command("purge_expired", "--org", "nope")
     with pytest.raises(CommandError, match="--batch-size"):
         call_command("purge_expired", "--batch-size", "0")
+
+
+def test_the_daily_task_purges_every_organization_as_the_bot(org, other_org, now):
+    record_at(org, now - 400 * DAY)
+    record_at(other_org, now - 400 * DAY, count=2)
+    assert purge_expired() == {"acme": 1, "globex": 2}
+    assert app.conf.beat_schedule["purge-expired-events-daily"]["task"] == "audit.tasks.purge_expired"
+    assert {r.event.automation["trigger"] for r in RetentionReceipt.objects.all()} == {"daily schedule"}
