@@ -8,7 +8,8 @@ from django.db import migrations, models
 
 def raise_short_policies_to_the_floor(apps, schema_editor):
     # Audit retention below one year is no longer allowed; older rows are raised before the constraint lands.
-    apps.get_model("audit", "Organization").objects.filter(retention_days__lt=365).update(retention_days=365)
+    organizations = apps.get_model("audit", "Organization").objects.using(schema_editor.connection.alias)
+    organizations.filter(retention_days__lt=365).update(retention_days=365)
 
 
 class Migration(migrations.Migration):
