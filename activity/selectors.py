@@ -1,7 +1,9 @@
 """Scoped reads of the activity history: who sees which runs, tasks and blueprints, written once."""
 from dataclasses import dataclass
+from datetime import timedelta
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.utils import timezone
 
 from audit.models import Actor, AuditEvent, Organization, Role
 from audit.selectors import events_for
@@ -107,17 +109,25 @@ def merged_edits(version: BlueprintVersion) -> QuerySet[AuditEvent]:
             .order_by("seq"))
 
 
+def activity_events(organization: Organization) -> QuerySet[AuditEvent]:
+    """The events activity timelines show: those within the organization's activity period (its retention
+    policy); older ones stay in the audit trail until its own period ends."""
+    since = timezone.now() - timedelta(days=organization.activity_retention_days)
+    return events_for(organization).filter(occurred_at__gte=since)
+
+
 def run_events(run: Run) -> QuerySet[AuditEvent]:
-    return events_for(run.organization).filter(run_id=run.run_id)
+    return activity_events(run.organization).filter(run_id=run.run_id)
 
 
 def task_events(task: Task) -> QuerySet[AuditEvent]:
-    return events_for(task.organization).filter(task_id=task.task_id)
+    return activity_events(task.organization).filter(task_id=task.task_id)
 
 
 def blueprint_timeline(blueprint: Blueprint) -> QuerySet[AuditEvent]:
     """Every event of the blueprint itself (runs launched from it carry it too, and are left out)."""
-    return events_for(blueprint.organization).filter(blueprint_id=blueprint.blueprint_id, run_id__isnull=True)
+    return activity_events(blueprint.organization).filter(blueprint_id=blueprint.blueprint_id,
+                                                          run_id__isnull=True)
 
 
 def blueprint_events(blueprint: Blueprint) -> QuerySet[AuditEvent]:

@@ -1,4 +1,5 @@
 """The officer's admin: every changelist, object, filter, action and autocomplete scoped to visible organizations."""
+from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.exceptions import DisallowedModelAdminLookup
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
@@ -15,6 +16,7 @@ from .admin_lookups import AllowListedLookups
 from .auth import may_unlock, unlock_user
 from .catalog import CATEGORIES
 from .models import Actor, AuditEvent, IntegrityCheck, Membership, Organization, User
+from .policies import policy_problems
 from .selectors import administers, organizations_visible_to
 from .services.access import record_trail_read
 from .services.tenancy import add_member, change_role, remove_member, update_settings
@@ -129,12 +131,31 @@ def acting(request) -> Acting:
     return Acting.for_user(request.user, request)
 
 
+class OrganizationForm(forms.ModelForm):
+    """The retention policy keeps the same rules here as on its settings page (audit.policies)."""
+
+    def clean(self):
+        data = super().clean()
+        values = {key: data.get(field, getattr(self.instance, field)) for key, field in (
+            ("preset", "retention_preset"), ("audit_days", "retention_days"),
+            ("activity_days", "activity_retention_days"), ("system_log_days", "system_log_retention_days"))}
+        if None in values.values():
+            return data  # a field is already in error
+        problems = policy_problems(**values)
+        for field, message in problems.items():
+            if field not in self.errors:
+                self.add_error(field if field in self.fields else None, message)
+        return data
+
+
 @admin.register(Organization)
 class OrganizationAdmin(ScopedAdmin):
     organization_path = "pk"
     list_display = ("name", "slug", "retention_days", "created_at")
     search_fields = ("name", "slug")
-    fields = ("name", "slug", "retention_days", "lockout_threshold", "lockout_window_minutes",
+    form = OrganizationForm
+    fields = ("name", "slug", "retention_preset", "retention_days", "activity_retention_days",
+              "system_log_retention_days", "lockout_threshold", "lockout_window_minutes",
               "lockout_duration_minutes", "created_at")
     readonly_fields = ("slug", "created_at")
     actions = ["verify_chain"]

@@ -90,6 +90,7 @@ _CATALOG = [
        ocsf_class=OCSF_ACCOUNT_CHANGE, ocsf_activity=6),
     # Configuration
     _A("organization.created", "configuration", "{actor} created the organization", ocsf_activity=1),
+    _A("organization.deleted", "configuration", "{actor} deleted the organization", ocsf_activity=4),
     _A("settings.changed", "configuration", "{actor} changed settings of {target}", ocsf_activity=3),
     _A("webhook.created", "configuration", "{actor} added webhook {target}", ocsf_activity=1),
     _A("webhook.updated", "configuration", "{actor} changed webhook {target}", ocsf_activity=3),

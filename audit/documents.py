@@ -1,11 +1,11 @@
 """The stored representation of an event: what every read returns and what the chain hashes."""
 from .canonical import event_hash, format_timestamp
+from .people import person_email, person_name
 
 
 def event_document(event) -> dict:
     """Every stored field of an AuditEvent (with its organization and actor loaded) as plain JSON data."""
     actor = event.actor
-    erased = actor.erased_at is not None
     source = None
     if event.source_ip is not None or event.user_agent is not None:
         source = {"ip": event.source_ip, "user_agent": event.user_agent}
@@ -21,8 +21,8 @@ def event_document(event) -> dict:
         "actor": {
             "kind": event.actor_kind,
             "id": actor.external_id,
-            "name": None if erased else (actor.name or None),
-            "email": None if erased else (actor.email or None),
+            "name": person_name(actor),
+            "email": person_email(actor),
         },
         "automation": event.automation,
         "outcome": event.outcome,

@@ -25,3 +25,11 @@ checkpoint_signed = Signal()
 # Sent by the verifier with `organization`; each receiver returns the checkpoint documents it keeps outside the
 # main database (the system log store), so that a checkpoint deleted or replaced there is noticed.
 checkpoint_copies_requested = Signal()
+
+# Sent after an organization's retention policy was applied (the audit purge done), with `organization` and
+# `now`: the system log store deletes its entries older than the organization's system log period.
+retention_applied = Signal()
+
+# Sent on commit when an organization was deleted (soft: it stops working at once), with `organization_id`:
+# its system logs go at once; its audit events go as their retention ends.
+organization_deleted = Signal()

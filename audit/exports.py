@@ -17,6 +17,7 @@ import orjson
 from .canonical import format_timestamp
 from .documents import event_document
 from .ocsf import ocsf_event
+from .people import pseudonym_for
 
 FORMATS = {
     "csv": {"content_type": "text/csv; charset=utf-8", "extension": "csv"},
@@ -32,7 +33,7 @@ CSV_COLUMNS = (
 _CSV_FIELDS = (
     "seq", "occurred_at", "recorded_at", "event_id", "action", "category", "actor_kind", "actor__external_id",
     "actor__name", "outcome", "reason", "targets", "run", "task", "blueprint", "automation", "source_ip",
-    "recorded_via", "prev_hash", "hash", "actor__erased_at",
+    "recorded_via", "prev_hash", "hash", "actor__erased_at", "organization_id", "actor_id",
 )
 # OWASP CSV injection: a spreadsheet treats a cell starting with these as a formula.
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
@@ -100,11 +101,12 @@ class Export:
         for row in rows:
             (seq, occurred_at, recorded_at, event_id, action, category, actor_kind, actor_id, actor_name,
              outcome, reason, targets, run, task, blueprint, automation, source_ip, recorded_via, prev_hash,
-             hash_, erased_at) = row
+             hash_, erased_at, organization_id, actor_pk) = row
             self._seen(seq)
             writer.writerow((
                 seq, format_timestamp(occurred_at), format_timestamp(recorded_at), neutralize(event_id or ""),
-                action, category, actor_kind, neutralize(actor_id), "" if erased_at else neutralize(actor_name),
+                action, category, actor_kind, neutralize(actor_id),
+                pseudonym_for(organization_id, actor_pk) if erased_at else neutralize(actor_name),
                 outcome, neutralize(reason), neutralize(_json_cell(targets)), neutralize(_json_cell(run)),
                 neutralize(_json_cell(task)), neutralize(_json_cell(blueprint)), neutralize(_json_cell(automation)),
                 source_ip or "", neutralize(recorded_via), prev_hash, hash_,

@@ -6,7 +6,7 @@ from django.db.models.functions import Trunc
 from django.utils import timezone
 
 from .filters import EventFilter
-from .models import Actor, AuditEvent, IntegrityCheck, Membership, Organization, Role
+from .models import Actor, AuditEvent, IntegrityCheck, LegalHold, Membership, Organization, RetentionReceipt, Role
 from .models.tenancy import INVESTIGATOR_ROLES
 
 
@@ -19,8 +19,9 @@ def membership_of(user, organization: Organization) -> Membership | None:
 def organizations_visible_to(user) -> QuerySet[Organization]:
     """Superusers see every organization; everyone else only those where they investigate."""
     if user.is_superuser:
-        return Organization.objects.all()
-    return Organization.objects.filter(memberships__user=user, memberships__role__in=INVESTIGATOR_ROLES)
+        return Organization.objects.filter(deleted_at__isnull=True)
+    return Organization.objects.filter(memberships__user=user, memberships__role__in=INVESTIGATOR_ROLES,
+                                       deleted_at__isnull=True)
 
 
 def administers(user, organization_id) -> bool:
@@ -119,3 +120,16 @@ def actor_activity(events: QuerySet[AuditEvent], *, automations: bool = False, b
 
 def event_by_seq(organization: Organization, seq: int) -> AuditEvent | None:
     return events_for(organization).filter(seq=seq).first()
+
+
+def latest_receipts(organization: Organization) -> QuerySet[RetentionReceipt]:
+    """The organization's deletion receipts, newest first."""
+    return RetentionReceipt.objects.filter(organization=organization).order_by("-purged_at", "-id")
+
+
+def legal_holds_of(organization: Organization) -> QuerySet[LegalHold]:
+    return LegalHold.objects.filter(organization=organization).select_related("actor").order_by("-placed_at")
+
+
+def active_holds(organization: Organization) -> QuerySet[LegalHold]:
+    return legal_holds_of(organization).filter(released_at__isnull=True)

@@ -10,6 +10,8 @@ from .services.checkpoints import RetiredKey, sign_checkpoint
 from .services.ingest import forget_old_idempotency_keys
 from .services.integrity import verify_and_record
 from .services.merkle_store import TreeIncomplete
+from .services.organizations import apply_retention
+from .services.retention import DEFAULT_BATCH, purge_bot
 from .services.verification import run_requested_verification
 
 logger = logging.getLogger("trailproof.audit")
@@ -54,3 +56,13 @@ def sign_all_checkpoints() -> dict:
         except (ImproperlyConfigured, RetiredKey, TreeIncomplete):
             logger.exception("Could not sign a checkpoint for organization %s", organization.slug)
     return signed
+
+
+@shared_task
+def purge_expired() -> dict:
+    """Daily: every organization's retention policy applied, as the bot; a purge already running is skipped."""
+    results = {}
+    for organization in Organization.objects.order_by("pk"):
+        outcome = apply_retention(organization, acting=purge_bot("daily schedule"), batch_size=DEFAULT_BATCH)
+        results[organization.slug] = outcome.skipped or outcome.deleted
+    return results

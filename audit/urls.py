@@ -16,5 +16,6 @@ urlpatterns = [
     path("exports/<int:pk>/", exports.export_detail, name="export-detail"),
     path("exports/<int:pk>/manifest.json", exports.export_manifest, name="export-manifest"),
     path("integrity/", integrity.integrity, name="integrity"),
+    path("integrity/receipts.jsonl", integrity.receipts_export, name="receipts-export"),
     path("what-we-record/", inventory.what_we_record, name="what-we-record"),
 ]

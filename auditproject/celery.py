@@ -12,6 +12,7 @@ app.conf.beat_schedule = {
     "verify-audit-chains-nightly": {"task": "audit.tasks.verify_all_chains", "schedule": 24 * 3600},
     "forget-idempotency-keys": {"task": "audit.tasks.forget_idempotency_keys", "schedule": 3600},
     "summarize-trail-reads": {"task": "audit.tasks.summarize_trail_reads", "schedule": 15 * 60},
+    "purge-expired-events-daily": {"task": "audit.tasks.purge_expired", "schedule": 24 * 3600},
     # Drains the delivery outbox, then sends due retries and deliveries whose queue message was lost.
     "deliver-due-webhooks": {"task": "syslog.deliver_due_webhooks", "schedule": 60},
     # Every few minutes, also when nothing happened, so that silence is provable (contract §9).

@@ -26,4 +26,6 @@ class SystemLogRouter:
         return self.db_for_read(obj1) == self.db_for_read(obj2)  # instances carry their model's _meta
 
     def allow_migrate(self, db, app_label, model_name=None, **hints):
+        if db == "migrate":  # the main database again, as its owner (DATABASE_MIGRATE_URL)
+            db = "default"
         return db == _database_of(app_label, model_name)

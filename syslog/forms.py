@@ -5,7 +5,7 @@ from django import forms
 
 from audit.catalog import CATALOG, Store
 
-from .models import OrganizationMailServer, Severity, SystemLogPolicy
+from .models import OrganizationMailServer, Severity
 from .targets import UnsafeTarget, check_url
 
 PERIODS = {"24h": timedelta(hours=24), "7d": timedelta(days=7), "30d": timedelta(days=30),
@@ -67,7 +67,3 @@ class MailServerForm(forms.ModelForm):
             raise forms.ValidationError("Enter a host name or address.")
         return host
 
-
-class RetentionForm(forms.Form):
-    days = forms.IntegerField(min_value=SystemLogPolicy.MIN_DAYS, max_value=SystemLogPolicy.MAX_DAYS,
-                              label="Keep entries for (days)")

@@ -158,26 +158,6 @@ class OrganizationMailServer(models.Model):
         return f"<OrganizationMailServer org={self.organization_id} {self.host}:{self.port}>"
 
 
-class SystemLogPolicy(models.Model):
-    """How long an organization's system log entries are kept (bounded; 90 days when it set nothing)."""
-
-    DEFAULT_DAYS = 90
-    MIN_DAYS = 7
-    MAX_DAYS = 730
-
-    organization_id = models.BigIntegerField(unique=True)
-    retention_days = models.PositiveIntegerField(default=DEFAULT_DAYS)
-    updated_at = models.DateTimeField(default=timezone.now)
-
-    class Meta:
-        verbose_name_plural = "system log policies"
-        constraints = [models.CheckConstraint(
-            condition=models.Q(retention_days__gte=7, retention_days__lte=730), name="syslog_retention_bounds")]
-
-    def __str__(self):
-        return f"org {self.organization_id}: {self.retention_days} days"
-
-
 class Alert(models.Model):
     """An alert rule that fired: its `alert.raised` entry, repeats folded into a count, and who acknowledged it."""
 

@@ -7,12 +7,12 @@ from django.db import transaction
 from django.db.models.signals import post_delete
 from django.dispatch import receiver
 
-from audit.events import events_chained
+from audit.events import events_chained, organization_deleted, retention_applied
 from audit.models import Organization
 
 from . import outbox, security_log
 from .faults import log_fault
-from .retention import forget_outbox_of
+from .retention import forget_outbox_of, purge_expired_of
 from .tasks import queue_organization_cleanup
 
 
@@ -22,6 +22,17 @@ def delete_logs_with_organization(sender, instance, using, **kwargs):
     # A task, batched; if it never runs, the nightly purge removes the orphaned rows.
     forget_outbox_of(instance.pk)
     transaction.on_commit(partial(queue_organization_cleanup, instance.pk), using=using)
+
+
+@receiver(organization_deleted)
+def delete_logs_of_deleted_organization(sender, organization_id, **kwargs):
+    """A soft-deleted organization stops at once: its system logs go now, its audit events as they expire."""
+    queue_organization_cleanup(organization_id)
+
+
+@receiver(retention_applied)
+def purge_expired_system_logs(sender, organization, now, **kwargs):
+    purge_expired_of(organization.pk, now=now)
 
 
 @receiver(events_chained)

@@ -7,7 +7,6 @@ app_name = "system"
 
 urlpatterns = [
     path("log/", views.system_log, name="log"),
-    path("log/retention/", views.retention, name="retention"),
     path("log/deliveries/<uuid:delivery_id>/resend/", views.resend, name="resend"),
     path("webhooks/", views.webhooks, name="webhooks"),
     path("webhooks/<uuid:pk>/delete/", views.webhook_delete, name="webhook-delete"),

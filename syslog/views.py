@@ -10,10 +10,10 @@ from audit.acting import Acting
 from audit.views.scope import refuse
 
 from .faults import DEPLOYMENT
-from .forms import PERIODS, MailServerForm, RetentionForm, SystemLogFilterForm, WebhookForm
+from .forms import PERIODS, MailServerForm, SystemLogFilterForm, WebhookForm
 from .mail_settings import mail_server_of, remove_mail_server, save_mail_server
 from .models import DeliveryStatus
-from .retention import retention_days, set_retention
+from .retention import retention_days
 from .selectors import deliveries_by_id, system_log_page, webhooks_for
 from .webhooks import (
     MAX_ENDPOINTS_PER_ORGANIZATION,
@@ -60,23 +60,7 @@ def system_log(request):
     return render(request, "syslog/log.html", {
         "form": form, "page": page, "organization": organization, "deployment": organization is None,
         "resendable": resendable, "query": query.urlencode(), "is_superuser": request.user.is_superuser,
-        "retention": RetentionForm(initial={"days": retention_days(organization_id)}) if organization else None})
-
-
-@login_required
-@require_POST
-def retention(request):
-    membership = _admin_membership(request)
-    if membership is None:
-        return refuse(request, reason=ADMINS_ONLY)
-    form = RetentionForm(request.POST)
-    if form.is_valid():
-        set_retention(organization=membership.organization, days=form.cleaned_data["days"],
-                      acting=Acting.for_user(request.user, request))
-        messages.success(request, f"System log entries are now kept {form.cleaned_data['days']} days.")
-    else:
-        messages.error(request, "; ".join(form.errors.get("days", ["Enter a number of days."])))
-    return redirect("system:log")
+        "retention": retention_days(organization_id) if organization else None})
 
 
 @login_required

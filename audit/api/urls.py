@@ -3,6 +3,7 @@ from django.urls import path
 
 from .export import ExportView
 from .proofs import CheckpointsView, ConsistencyView, EventProofView
+from .retention import ReceiptsView
 from .views import ActorsView, EventDetailView, EventsView, IntegrityView
 
 app_name = "api"
@@ -16,4 +17,5 @@ urlpatterns = [
     path("checkpoints", CheckpointsView.as_view(), name="checkpoints"),
     path("events/<str:pk>/proof", EventProofView.as_view(), name="event-proof"),
     path("consistency", ConsistencyView.as_view(), name="consistency"),
+    path("retention/receipts", ReceiptsView.as_view(), name="retention-receipts"),
 ]

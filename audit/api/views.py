@@ -8,6 +8,7 @@ from ..canonical import format_timestamp
 from ..documents import event_document
 from ..filters import EventFilter
 from ..models import AuditEvent
+from ..people import person_email, person_name
 from ..selectors import actors_for, event_for, filtered_events, latest_integrity_check
 from ..services.access import hour_window, record_trail_read
 from ..services.integrity import verify_and_record
@@ -115,7 +116,7 @@ def actor_document(actor) -> dict:
     erased = actor.erased_at is not None
     return {
         "kind": actor.kind, "id": actor.external_id,
-        "name": None if erased else (actor.name or None), "email": None if erased else (actor.email or None),
+        "name": person_name(actor), "email": person_email(actor),
         "event_count": actor.event_count,
         "first_seen": _timestamp(actor.first_seen), "last_seen": _timestamp(actor.last_seen), "erased": erased,
     }

@@ -4,6 +4,7 @@ from .api_keys import SCOPES, ApiKey
 from .events import Actor, AuditEvent, ChainHead, EventTarget, IntegrityCheck, VerificationRequest
 from .idempotency import IdempotencyKey
 from .proofs import Checkpoint, MerkleLeaves, MerkleNode, MerkleTree, SigningKey
+from .retention import Erasure, LegalHold, Redaction, RetentionReceipt
 from .tenancy import Membership, Organization, Role, User
 
 __all__ = [
@@ -12,5 +13,6 @@ __all__ = [
     "Actor", "AuditEvent", "ChainHead", "EventTarget", "IntegrityCheck", "VerificationRequest",
     "IdempotencyKey",
     "Checkpoint", "MerkleLeaves", "MerkleNode", "MerkleTree", "SigningKey",
+    "Erasure", "LegalHold", "Redaction", "RetentionReceipt",
     "Membership", "Organization", "Role", "User",
 ]

@@ -2,6 +2,7 @@
 from django.db import models
 from django.utils import timezone
 
+from ..people import person_label
 from .tenancy import Organization, User
 
 
@@ -41,9 +42,7 @@ class Actor(models.Model):
 
     @property
     def display_name(self) -> str:
-        if self.erased_at:
-            return f"[erased {self.kind} {self.external_id}]"
-        return self.name or self.external_id
+        return person_label(self)
 
 
 class AuditEvent(models.Model):

@@ -5,6 +5,8 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
 
+from ..policies import PRESET_CHOICES
+
 
 class UserManager(BaseUserManager):
     use_in_migrations = True
@@ -78,8 +80,20 @@ class Organization(models.Model):
     name = models.CharField(max_length=200)
     created_at = models.DateTimeField(default=timezone.now)
     retention_days = models.PositiveIntegerField(
-        default=365, validators=[MinValueValidator(30), MaxValueValidator(3650)],
-        help_text="How long audit records are kept, counted from when they occurred.")
+        default=365, validators=[MinValueValidator(365), MaxValueValidator(3653)],
+        help_text="How long audit records are kept, counted from when they occurred (1 to 10 years).")
+    retention_preset = models.CharField(
+        max_length=20, default="soc2", choices=PRESET_CHOICES,
+        help_text="The regulation the retention policy follows; a regulated preset's period is a floor.")
+    activity_retention_days = models.PositiveIntegerField(
+        default=365, validators=[MinValueValidator(1), MaxValueValidator(3653)],
+        help_text="How far back activity timelines go; never longer than the audit period.")
+    system_log_retention_days = models.PositiveIntegerField(
+        default=90, validators=[MinValueValidator(1), MaxValueValidator(3653)],
+        help_text="How long system log entries are kept.")
+    deleted_at = models.DateTimeField(
+        null=True, blank=True, help_text="Set when the organization was deleted: it stops working at once, and "
+                                         "the row goes once retention has purged its last audit events.")
     lockout_threshold = models.PositiveIntegerField(
         null=True, blank=True, validators=_bounded("threshold"),
         help_text="Failed sign-ins that lock an account, 2 to 20. Empty: the deployment default. Can only tighten it.")
@@ -92,6 +106,10 @@ class Organization(models.Model):
 
     class Meta:
         ordering = ["name"]
+        constraints = [
+            # The floor holds in the database too: the application's role cannot shorten retention below it.
+            models.CheckConstraint(condition=models.Q(retention_days__gte=365), name="audit_retention_floor"),
+        ]
 
     def __str__(self):
         return self.name

@@ -16,8 +16,10 @@ from ..merkle import CompactRange
 from ..models import ChainHead, IntegrityCheck, Organization
 from .chain_rows import chain_rows, row_hash, target_keys
 from .checkpoint_audit import Broken, CheckpointAudit
+from .erasure import redactions_by_seq, verify_redactions
 from .merkle_store import TreeIncomplete, TreeReader, compact_range_at, stored_size
 from .purged_ranges import purged_ranges
+from .retention import verify_receipts
 
 
 @dataclass
@@ -63,6 +65,7 @@ class _Walk:
         self.tree = CompactRange()
         self.recent: OrderedDict[str, int] = OrderedDict()
         self.purged = {r.first_seq: r for r in purged_ranges(organization)}
+        self.redacted = redactions_by_seq(organization)  # erasure: the only change a hash may disagree with
         self.checkpoints = CheckpointAudit(organization)
         if since is not None and since.verified_through_seq and since.verified_through_seq <= stored_size(
                 organization):
@@ -70,6 +73,12 @@ class _Walk:
             self.tree = compact_range_at(organization, since.verified_through_seq)
 
     def run(self, progress) -> None:
+        receipt = verify_receipts(self.organization)
+        if receipt:
+            raise Broken(receipt.seq or 1, receipt.message, verified_through=0)
+        redaction = verify_redactions(self.organization)
+        if redaction:
+            raise Broken(redaction[0], redaction[1], verified_through=0)
         self.checkpoints.check_sequence(self.expected - 1)
         done = 0
         for row in chain_rows(self.organization, after_seq=self.expected - 1):
@@ -92,7 +101,8 @@ class _Walk:
                 raise Broken(earlier + 1, f"event {seq} links to event {earlier}: events {earlier + 1} "
                                           f"to {seq - 1} were inserted", verified_through=earlier)
             raise Broken(seq, f"event {seq} does not link to event {seq - 1}")
-        if row_hash(self.slug, row) != row.hash:
+        content_hash = row_hash(self.slug, row)
+        if content_hash != row.hash and self.redacted.get(seq) != (row.hash, content_hash):
             raise Broken(seq, f"event {seq} was altered: its content does not match its hash")
         mismatch = _index_mismatch(row)
         if mismatch:
@@ -108,10 +118,18 @@ class _Walk:
             self.recent.popitem(last=False)
 
     def _cross_purged_run(self, next_seq: int) -> None:
-        """A gap is fine only where a deletion receipt names exactly this run and what it ended with."""
-        run = self.purged.get(self.expected)
-        if run is None or run.last_seq != next_seq - 1:
-            raise Broken(self.expected, f"event {self.expected} is missing (next stored is {next_seq})")
+        """A gap is fine only where deletion receipts name exactly its runs and what each ended with."""
+        runs, seq = [], self.expected
+        while seq < next_seq:
+            run = self.purged.get(seq)
+            if run is None or run.last_seq >= next_seq:
+                raise Broken(seq, f"event {seq} is missing (next stored is {next_seq})", verified_through=seq - 1)
+            runs.append(run)
+            seq = run.last_seq + 1
+        for run in runs:
+            self._cross(run)
+
+    def _cross(self, run) -> None:
         try:
             leaves = TreeReader(self.organization).leaves(run.first_seq - 1, run.last_seq - 1)
         except TreeIncomplete:

@@ -1,6 +1,8 @@
 """The runs of `seq` a retention purge deleted, as their receipts tell: the verifier walks the chain across them."""
 from dataclasses import dataclass
 
+from ..models import RetentionReceipt
+
 
 @dataclass(frozen=True)
 class PurgedRange:
@@ -10,5 +12,14 @@ class PurgedRange:
 
 
 def purged_ranges(organization) -> list[PurgedRange]:
-    """The organization's purged runs in `seq` order; read from the deletion receipts (contract §8)."""
-    return []
+    """The organization's purged runs in `seq` order; read from the deletion receipts (contract §8).
+
+    Whether the receipts themselves are intact is `audit.services.retention.verify_receipts`' question."""
+    ranges = []
+    for receipt_ranges in RetentionReceipt.objects.filter(organization=organization).values_list("ranges", flat=True):
+        for run in receipt_ranges if isinstance(receipt_ranges, list) else []:
+            try:
+                ranges.append(PurgedRange(int(run["first_seq"]), int(run["last_seq"]), str(run["last_hash"])))
+            except (KeyError, TypeError, ValueError):
+                continue  # a malformed receipt is reported by verify_receipts; the walk then finds the gap
+    return sorted(ranges, key=lambda r: r.first_seq)

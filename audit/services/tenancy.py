@@ -9,7 +9,8 @@ from ..models.tenancy import INVESTIGATOR_ROLES
 from .recording import record_action
 
 SETTINGS_FIELDS = ("name", "retention_days", "lockout_threshold", "lockout_window_minutes",
-                   "lockout_duration_minutes")
+                   "lockout_duration_minutes", "retention_preset", "activity_retention_days",
+                   "system_log_retention_days")
 
 
 @transaction.atomic

@@ -7,7 +7,15 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.http import urlencode
 
+from ..people import person_label
+
 register = template.Library()
+
+
+@register.filter
+def person(actor):
+    """An actor as people see it (audit.people decides how an erased person is shown)."""
+    return person_label(actor) if actor is not None else ""
 
 
 @register.filter

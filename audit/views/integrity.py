@@ -1,6 +1,10 @@
 """The organization's integrity page: the last verification, the chain's head, and verification on demand."""
+import hashlib
+
+import orjson
 from django.contrib import messages
 from django.db import transaction
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import urlencode
@@ -8,7 +12,9 @@ from django.views.decorators.http import require_http_methods
 
 from ..models import ChainHead, VerificationRequest
 from ..proofs import latest_checkpoint
-from ..selectors import last_successful_check, latest_integrity_check
+from ..receipts import receipt_document
+from ..selectors import active_holds, last_successful_check, latest_integrity_check, latest_receipts
+from ..services.recording import record_action
 from ..services.verification import open_request, request_verification
 from ..tasks import verify_on_request
 from .scope import investigator_required
@@ -48,4 +54,24 @@ def integrity(request):
         "pending": open_request(organization),
         "last_ok": last_successful_check(organization),
         "head": ChainHead.objects.filter(organization=organization).first(),
-        "checkpoint": latest_checkpoint(organization)})
+        "checkpoint": latest_checkpoint(organization),
+        "receipts": latest_receipts(organization).select_related("event")[:50],
+        "holds": active_holds(organization)})
+
+
+@investigator_required
+def receipts_export(request):
+    """Every deletion receipt as JSON lines, newest first; the download is recorded like any export."""
+    investigation = request.investigation
+    organization = investigation.organization
+    lines = [orjson.dumps(receipt_document(r)) + b"\n"
+             for r in latest_receipts(organization).select_related("organization")]
+    body = b"".join(lines)
+    file_name = f"retention-receipts-{organization.slug}.jsonl"
+    record_action(organization, "audit.exported", investigation.acting, metadata={
+        "file_name": file_name, "format": "receipts-jsonl", "filters": {}, "row_count": len(lines),
+        "bytes": len(body), "sha256": hashlib.sha256(body).hexdigest(), "complete": True})
+    response = HttpResponse(body, content_type="application/x-ndjson")
+    response["Content-Disposition"] = f'attachment; filename="{file_name}"'
+    response["Cache-Control"] = "no-store"
+    return response

@@ -23,14 +23,11 @@ def example_sentence(spec) -> str:
 
 def retention_text(spec, organization) -> str:
     performed = retention_of(spec)
-    if performed is not None:
-        days = f"{organization.retention_days} days from when it occurred; " if spec.retention == Retention.AUDIT \
-            else ""
-        return days + performed.description
-    if spec.retention == Retention.AUDIT:
-        return (f"Kept: this version deletes no audit events automatically (the policy of "
-                f"{organization.retention_days} days is not applied yet)")
-    return "Kept: nothing deletes these automatically yet"
+    if performed is None:
+        return "Kept: nothing deletes these automatically yet"
+    days = {Retention.AUDIT: organization.retention_days,
+            Retention.SYSTEM_LOG: organization.system_log_retention_days}.get(spec.retention)
+    return (f"{days} days from when it occurred; " if days else "") + performed.description
 
 
 def summary_text(spec) -> str:

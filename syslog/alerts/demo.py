@@ -6,7 +6,7 @@ from audit.services.recording import record_action
 from .selectors import open_alerts
 from .services import acknowledge_alert
 
-ATTACKER = {"ip": "203.0.113.77", "user_agent": "python-requests/2.31"}
+ATTACKER = {"ip": "198.51.100.23", "user_agent": "python-requests/2.31"}
 
 
 def seed_demo_alerts(organization) -> None:

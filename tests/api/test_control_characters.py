@@ -14,7 +14,7 @@ from tests.factories import event_payload
 pytestmark = pytest.mark.django_db(databases=["default", "syslog"])
 
 CONTROLS = ["\x00", "\x01", "\t", "\n", "\x1b", "\x1f", "\x7f"]
-PATH_VALUES = {"id": "1", "run_id": "r-1"}
+PATH_VALUES = {"id": "1", "run_id": "r-1", "task_id": "t-1", "blueprint_id": "b-1", "a": "1", "b": "2"}
 
 
 @pytest.fixture

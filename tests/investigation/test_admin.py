@@ -230,7 +230,8 @@ def test_an_org_admin_verifies_the_chain_from_the_admin(org_admin, org, django_c
 def test_an_org_admin_changes_retention_and_the_change_is_recorded(org_admin, org):
     response = signed_in(org_admin).post(f"/admin/audit/organization/{org.pk}/change/", {
         "name": org.name, "retention_days": 400, "lockout_threshold": "", "lockout_window_minutes": "",
-        "lockout_duration_minutes": ""})
+        "lockout_duration_minutes": "", "retention_preset": "soc2", "activity_retention_days": 365,
+        "system_log_retention_days": 90})
     assert response.status_code == 302
     change = AuditEvent.objects.get(organization=org, action="settings.changed")
     assert change.changes == {"retention_days": {"before": 365, "after": 400}}

@@ -57,7 +57,7 @@ def test_retention_is_promised_only_where_code_deletes(as_officer, org):
     for action, spec in CATALOG.items():
         performed = behaviours.retention_of(spec)
         assert (performed is None) == rows[action]["retention"].startswith("Kept:"), action
-    assert "system log retention" in rows["webhook.failed"]["retention"]
+    assert "system log period" in rows["webhook.failed"]["retention"]
     assert "deleted with the organization" in rows["webhook.failed"]["retention"]
 
 

@@ -17,6 +17,7 @@ from audit.services.recording import record_events
 from audit.services.tenancy import add_member, create_organization
 
 from ._demo_history import DemoPerson, demo_history
+from ._demo_retention import seed_retention_story
 
 DEMO_SLUG, DEMO_NAME = "northwind", "Northwind Logistics"
 SECOND_SLUG, SECOND_NAME = "bluewater", "Bluewater Shipping"
@@ -96,6 +97,10 @@ class Command(BaseCommand):
                     record_events(organization=organization, events=history.events[start:start + BATCH],
                                   recorded_via="system:seed_demo")
                 counts[slug] = len(history.events) + len(people) + 1
+                if slug == DEMO_SLUG:
+                    by_role = {person.role: user for user, person in zip(users, people, strict=True)}
+                    seed_retention_story(organization, admin=by_role["admin"], officer=by_role["compliance_officer"],
+                                         held_person=f"user:{by_role['member'].pk}")
             self._user(SUPERUSER, hashed, is_superuser=True)
         return counts
 
