@@ -68,8 +68,9 @@ def drop_deleted_organization(organization: Organization) -> bool:
             AuditEvent.objects.filter(organization=organization)._raw_delete(connection.alias)
             Redaction.objects.filter(erasure__organization=organization)._raw_delete(connection.alias)
         # Every other table that names the organization, whichever app added it; foreign keys are checked at commit.
-        for relation in Organization._meta.related_objects:
-            relation.related_model._base_manager.filter(**{relation.field.name: organization})._raw_delete(
-                connection.alias)
+        for relation in Organization._meta.get_fields(include_hidden=True):
+            if relation.auto_created and not relation.concrete and (relation.one_to_many or relation.one_to_one):
+                relation.related_model._base_manager.filter(**{relation.field.name: organization})._raw_delete(
+                    connection.alias)
         Organization.objects.filter(pk=organization.pk)._raw_delete(connection.alias)
     return True
