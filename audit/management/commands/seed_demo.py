@@ -10,6 +10,7 @@ from django.utils import timezone
 from audit.acting import Acting
 from audit.models import Membership, Organization
 from audit.services.recording import record_events
+from audit.services.statistics import refresh_statistics
 from audit.services.tenancy import add_member, create_organization
 
 from ._demo_history import DemoPerson, demo_history
@@ -58,6 +59,7 @@ class Command(BaseCommand):
         else:
             started = timezone.now()
             counts = self._seed(seed)
+            refresh_statistics()  # a bulk load: plan the first pages on what was loaded
             seconds = (timezone.now() - started).total_seconds()
             self.stdout.write(self.style.SUCCESS(
                 f"Seeded {DEMO_NAME} ({counts[DEMO_SLUG]} events) and {SECOND_NAME} ({counts[SECOND_SLUG]} events) "
