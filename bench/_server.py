@@ -29,9 +29,9 @@ def production_server(port: int, **settings: str):
             if process.poll() is not None:
                 raise RuntimeError("bin/serve exited")
             try:
-                requests.get(f"{url}/accounts/login/", timeout=2)
+                requests.get(f"{url}/accounts/login/", timeout=10)
                 break
-            except requests.ConnectionError:
+            except requests.RequestException:
                 time.sleep(0.2)
         yield process, url
     finally:

@@ -51,9 +51,9 @@ def production_server(env: dict, log_path: Path, *, workers: int = 2):
             assert process.poll() is None, log_path.read_text()
             assert time.monotonic() < deadline, "gunicorn did not start:\n" + log_path.read_text()
             try:
-                requests.get(f"{url}/accounts/login/", timeout=2)
+                requests.get(f"{url}/accounts/login/", timeout=10)
                 break
-            except requests.ConnectionError:
+            except requests.RequestException:
                 time.sleep(0.3)
         yield url
     finally:
