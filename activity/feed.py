@@ -3,6 +3,7 @@ from django.conf import settings
 
 from audit.canonical import format_timestamp
 from audit.catalog import spec_for
+from audit.replica import reading_from_replica
 from audit.selectors import events_for
 
 MAX_ENTRIES = 5000
@@ -69,5 +70,5 @@ def timeline_entry(event) -> dict:
 
 def run_timeline(organization, run_id: str, *, limit: int = MAX_ENTRIES) -> list[dict]:
     """The run's events, oldest first (ties in chain order)."""
-    events = events_for(organization).filter(run_id=run_id).order_by("occurred_at", "seq")[:limit]
+    events = reading_from_replica(events_for(organization).filter(run_id=run_id)).order_by("occurred_at", "seq")[:limit]
     return [timeline_entry(event) for event in events]

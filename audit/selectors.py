@@ -4,6 +4,7 @@ from django.db.models import Q, QuerySet
 from .filters import EventFilter
 from .models import Actor, AuditEvent, IntegrityCheck, Membership, Organization, Role
 from .models.tenancy import INVESTIGATOR_ROLES
+from .replica import reading_from_replica
 
 
 def membership_of(user, organization: Organization) -> Membership | None:
@@ -48,7 +49,7 @@ def actors_for(organization: Organization, q: str = "") -> QuerySet[Actor]:
         actors = actors.filter(Q(external_id__istartswith=q) | Q(name__icontains=q))
     # Name order is served by the (organization, name) index and stays put while actors keep acting, so
     # offset pages neither skip nor repeat; the tallies themselves carry no index (they change every batch).
-    return actors.order_by("name", "pk")
+    return reading_from_replica(actors.order_by("name", "pk"))
 
 
 def recently_active_actors(organization: Organization, *, kinds: list[str], limit: int) -> list[Actor]:
@@ -83,8 +84,8 @@ def actor_activity(events: QuerySet[AuditEvent], *, automations: bool = False) -
     keys = ["day", "action", "outcome"]
     if automations:
         keys += ["automation__id", "automation__name", "automation__trigger"]
-    rows = (events.order_by().annotate(day=TruncDate("occurred_at", tzinfo=timezone.get_current_timezone()))
-            .values(*keys).annotate(n=Count("pk")))
+    day = TruncDate("occurred_at", tzinfo=timezone.get_current_timezone())
+    rows = reading_from_replica(events).order_by().annotate(day=day).values(*keys).annotate(n=Count("pk"))
     by_action, daily, failures, by_automation = Counter(), Counter(), Counter(), Counter()
     for row in rows:
         by_action[(row["action"], row["outcome"])] += row["n"]

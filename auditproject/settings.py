@@ -92,7 +92,10 @@ DATABASES = {
     "syslog": _database(env_str("SYSLOG_DATABASE_URL")
                         or f"sqlite:///{BASE_DIR / 'var' / 'trailproof-syslog.sqlite3'}", "trailproof_syslog"),
 }
-DATABASE_ROUTERS = ["auditproject.routers.SystemLogRouter"]
+if env_str("DATABASE_REPLICA_URL"):
+    # A streaming replica of `default` for lag-tolerant reads only (audit.replica); tests mirror `default`.
+    DATABASES["replica"] = {**_database(env_str("DATABASE_REPLICA_URL"), "trailproof"), "TEST": {"MIRROR": "default"}}
+DATABASE_ROUTERS = ["auditproject.routers.ReplicaRouter", "auditproject.routers.SystemLogRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "audit.User"

@@ -7,6 +7,7 @@ from rest_framework.exceptions import ValidationError
 from ..exports import FORMATS, stream_export
 from ..filters import EventFilter
 from ..models import AuditEvent
+from ..replica import reading_from_replica
 from ..services.recording import record_action
 from . import docs
 from .base import TrailView
@@ -43,7 +44,7 @@ class ExportView(TrailView):
             raise ValidationError({"format": [f"Must be one of {', '.join(FORMATS)}."]})
         filterset, events = filtered(self)
         organization = self.organization()
-        export = stream_export(events, fmt)
+        export = stream_export(reading_from_replica(events), fmt)
         filters = {**filterset.applied(), "format": fmt}
         response = StreamingHttpResponse(
             _recorded_stream(export, organization=organization, acting=self.acting(), filters=filters),

@@ -6,6 +6,7 @@ from django.utils import timezone
 
 from ..canonical import format_timestamp
 from ..exports import FORMATS, stream_export
+from ..replica import reading_from_replica
 from ..selectors import event_for, events_for, filtered_events
 from ..services.recording import record_action
 from .scope import investigator_required, not_in_organization
@@ -36,8 +37,9 @@ def export(request):
                       status=400)
     filters = event_filter.applied()
     file_name = f"trail-{organization.slug}-{timezone.now():%Y%m%dT%H%M%SZ}.{FORMATS[fmt]['extension']}"
-    stream = _recorded_while_streaming(stream_export(event_filter.qs, fmt), organization=organization,
-                                       acting=investigation.acting, filters=filters, file_name=file_name)
+    export = stream_export(reading_from_replica(event_filter.qs), fmt)
+    stream = _recorded_while_streaming(export, organization=organization, acting=investigation.acting,
+                                       filters=filters, file_name=file_name)
     response = StreamingHttpResponse(stream, content_type=FORMATS[fmt]["content_type"])
     response["Content-Disposition"] = f'attachment; filename="{file_name}"'
     response["Cache-Control"] = "no-store"
