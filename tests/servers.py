@@ -63,3 +63,34 @@ def production_server(env: dict, log_path: Path, *, workers: int = 2):
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+
+
+@contextmanager
+def celery_workers(env: dict, log_dir: Path, count: int = 2):
+    """`count` real Celery worker processes (solo pool each), ready when each has said so."""
+    processes, logs = [], []
+    for number in range(count):
+        log = log_dir / f"worker-{number}.log"
+        with log.open("wb") as out:
+            processes.append(subprocess.Popen(
+                [sys.executable, "-m", "celery", "-A", "auditproject", "worker", "--pool=solo", "--loglevel=INFO",
+                 "-n", f"w{number}@%h", "--without-gossip", "--without-mingle", "--without-heartbeat"],
+                cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True))
+        logs.append(log)
+    try:
+        deadline = time.monotonic() + 90
+        for process, log in zip(processes, logs, strict=True):
+            while b"ready." not in log.read_bytes():
+                assert process.poll() is None, log.read_text()
+                assert time.monotonic() < deadline, "a worker did not start:\n" + log.read_text()
+                time.sleep(0.2)
+        yield logs
+    finally:
+        for process in processes:
+            process.terminate()
+        for process in processes:
+            try:
+                process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
