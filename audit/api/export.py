@@ -4,7 +4,8 @@ from django.utils import timezone
 from django_filters.rest_framework import DjangoFilterBackend
 from rest_framework.exceptions import ValidationError
 
-from ..exports import FORMATS, stream_export
+from ..export_sql import export_of
+from ..exports import FORMATS
 from ..filters import EventFilter
 from ..models import AuditEvent
 from ..replica import reading_from_replica
@@ -44,7 +45,7 @@ class ExportView(TrailView):
             raise ValidationError({"format": [f"Must be one of {', '.join(FORMATS)}."]})
         filterset, events = filtered(self)
         organization = self.organization()
-        export = stream_export(reading_from_replica(events), fmt)
+        export = export_of(reading_from_replica(events), fmt)
         filters = {**filterset.applied(), "format": fmt}
         response = StreamingHttpResponse(
             _recorded_stream(export, organization=organization, acting=self.acting(), filters=filters),

@@ -5,7 +5,8 @@ from django.shortcuts import render
 from django.utils import timezone
 
 from ..canonical import format_timestamp
-from ..exports import FORMATS, stream_export
+from ..export_sql import export_of
+from ..exports import FORMATS
 from ..replica import reading_from_replica
 from ..selectors import event_for, events_for, filtered_events
 from ..services.recording import record_action
@@ -37,7 +38,7 @@ def export(request):
                       status=400)
     filters = event_filter.applied()
     file_name = f"trail-{organization.slug}-{timezone.now():%Y%m%dT%H%M%SZ}.{FORMATS[fmt]['extension']}"
-    export = stream_export(reading_from_replica(event_filter.qs), fmt)
+    export = export_of(reading_from_replica(event_filter.qs), fmt)
     stream = _recorded_while_streaming(export, organization=organization, acting=investigation.acting,
                                        filters=filters, file_name=file_name)
     response = StreamingHttpResponse(stream, content_type=FORMATS[fmt]["content_type"])
