@@ -14,6 +14,7 @@ from django.db.models import F
 from .exports import CSV_COLUMNS, Export, stream_export
 
 COPY_FORMATS = ("csv", "jsonl")
+_CSV_JSON = ("targets", "run", "task", "blueprint", "automation")
 _JSON_COLUMNS = ("automation", "targets", "run", "task", "blueprint", "changes", "metadata")
 _COLUMNS = {
     "x_id": F("pk"), "x_seq": F("seq"), "x_org": F("organization__slug"), "x_event_id": F("event_id"),
@@ -24,38 +25,53 @@ _COLUMNS = {
     "x_user_agent": F("user_agent"), "x_recorded_via": F("recorded_via"), "x_prev_hash": F("prev_hash"),
     "x_hash": F("hash"), **{f"x_{name}": F(name) for name in _JSON_COLUMNS},
 }
-# jsonb's text form puts a space after each ',' and ':' between tokens; orjson writes none. Strings are
-# matched whole, so their insides are never touched.
-_COMPACT = "regexp_replace({}::text, '(\"(?:[^\"\\\\]|\\\\.)*\")|([,:]) ', '\\1\\2', 'g')"
-# Python writes a float below 1e-5 as 1e-06 and PostgreSQL as 0.000001: such rows go to the Python path.
-_PYTHON_ONLY = " OR ".join(f"j.{name} LIKE '%%0.00000%%'" for name in _JSON_COLUMNS)
+
+
+def _compact(text: str) -> str:
+    """jsonb's text (a space after each ',' and ':') as orjson writes it (none).
+
+    json_strip_nulls re-emits JSON without spaces but drops null members, so those are first wrapped as
+    `[null]` and unwrapped after; text already holding "[null]" takes a slower, string-aware regular expression.
+    """
+    fast = (f"replace(replace(json_strip_nulls(replace({text}, ': null', ': [null]')::json)::text, "
+            f"':[null]', ':null'), ': [null]', ': null')")
+    slow = f"""regexp_replace({text}, '("(?:[^"\\\\]|\\\\.)*")|([,:]) ', '\\1\\2', 'g')"""
+    return f"(CASE WHEN strpos({text}, '[null]') = 0 THEN {fast} ELSE {slow} END)"
 
 
 def _ts(column: str) -> str:
-    return f"to_char(t.{column} AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')"
+    return f"""to_char(t.{column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')"""
 
 
 def _neutral(text: str) -> str:
     """audit.exports.neutralize in SQL: a leading formula character gets a quote before it."""
-    return f"(CASE WHEN {text} ~ E'^[=+\\\\-@\\t\\r]' THEN '''' || {text} ELSE {text} END)"
+    triggers = "'=', '+', '-', '@', E'\\t', E'\\r'"
+    return f"(CASE WHEN left({text}, 1) IN ({triggers}) THEN '''' || {text} ELSE {text} END)"
 
 
 def _cell(text: str) -> str:
     """Python's csv QUOTE_MINIMAL: quoted when it holds a comma, a quote or a line break; quotes doubled."""
-    return f"(CASE WHEN {text} ~ E'[\",\\r\\n]' THEN '\"' || replace({text}, '\"', '\"\"') || '\"' ELSE {text} END)"
+    needs_quotes = " OR ".join(f"strpos({text}, {char}) > 0" for char in ("'\"'", "','", "E'\\n'", "E'\\r'"))
+    return f"""(CASE WHEN {needs_quotes} THEN '"' || replace({text}, '"', '""') || '"' ELSE {text} END)"""
 
 
-def _csv_line() -> str:
-    json_cell = {name: _cell(_neutral(f"coalesce(nullif(j.{name}, 'null'), '')")) for name in _JSON_COLUMNS}
+def _csv_select() -> tuple[str, str]:
+    neutral = {  # computed once per row, then quoted (OFFSET 0 keeps the planner from inlining each use)
+        "event_id": "coalesce(t.x_event_id, '')", "actor_id": "t.x_actor_id", "actor_name": "t.x_actor_name",
+        "reason": "t.x_reason", "recorded_via": "t.x_recorded_via",
+        **{name: f"coalesce(nullif(j.{name}, 'null'), '')" for name in _CSV_JSON},
+    }
     cells = [
-        "t.x_seq::text", _ts("x_occurred_at"), _ts("x_recorded_at"), _cell(_neutral("coalesce(t.x_event_id, '')")),
-        _cell("t.x_action"), _cell("t.x_category"), _cell("t.x_actor_kind"), _cell(_neutral("t.x_actor_id")),
-        f"(CASE WHEN t.x_erased_at IS NOT NULL THEN '' ELSE {_cell(_neutral('t.x_actor_name'))} END)",
-        _cell("t.x_outcome"), _cell(_neutral("t.x_reason")), json_cell["targets"], json_cell["run"],
-        json_cell["task"], json_cell["blueprint"], json_cell["automation"], _cell("coalesce(t.x_source_ip, '')"),
-        _cell(_neutral("t.x_recorded_via")), _cell("t.x_prev_hash"), _cell("t.x_hash"),
+        "t.x_seq::text", _ts("x_occurred_at"), _ts("x_recorded_at"), _cell("n.event_id"), _cell("t.x_action"),
+        _cell("t.x_category"), _cell("t.x_actor_kind"), _cell("n.actor_id"),
+        f"(CASE WHEN t.x_erased_at IS NOT NULL THEN '' ELSE {_cell('n.actor_name')} END)", _cell("t.x_outcome"),
+        _cell("n.reason"), *[_cell(f"n.{name}") for name in ("targets", "run", "task", "blueprint", "automation")],
+        _cell("coalesce(t.x_source_ip, '')"), _cell("n.recorded_via"), _cell("t.x_prev_hash"), _cell("t.x_hash"),
     ]
-    return " || ',' || ".join(cells) + " || E'\\r\\n'"
+    line = " || ',' || ".join(cells) + " || E'\\r\\n'"
+    laterals = (_laterals(_CSV_JSON) + " CROSS JOIN LATERAL (SELECT "
+                + ", ".join(f"{_neutral(value)} AS {name}" for name, value in neutral.items()) + " OFFSET 0) n")
+    return f"convert_to({line}, 'UTF8')", laterals
 
 
 def _str(text: str) -> str:
@@ -67,9 +83,9 @@ def _person(column: str) -> str:
     return f"(CASE WHEN t.x_erased_at IS NOT NULL OR coalesce({column}, '') = '' THEN 'null' ELSE {_str(column)} END)"
 
 
-def _jsonl_line() -> str:
+def _jsonl_select() -> tuple[str, str]:
     source = ("(CASE WHEN t.x_source_ip IS NULL AND t.x_user_agent IS NULL THEN 'null' ELSE "
-              f"'{{\"ip\":' || {_str('t.x_source_ip')} || ',\"user_agent\":' || {_str('t.x_user_agent')} || '}}' END)")
+              f"""'{{"ip":' || {_str('t.x_source_ip')} || ',"user_agent":' || {_str('t.x_user_agent')} || '}}' END)""")
     parts = [
         ('{"id":', "t.x_id::text"), (',"organization":', _str("t.x_org")), (',"seq":', "t.x_seq::text"),
         (',"event_id":', _str("t.x_event_id")), (',"action":', _str("t.x_action")),
@@ -84,17 +100,26 @@ def _jsonl_line() -> str:
         (',"recorded_via":', _str("t.x_recorded_via")), (',"prev_hash":', _str("t.x_prev_hash")),
         (',"hash":', _str("t.x_hash")),
     ]
-    return " || ".join(f"'{literal}' || {value}" for literal, value in parts) + " || E'}\\n'"
+    line = " || ".join(f"'{literal}' || {value}" for literal, value in parts) + " || E'}\\n'"
+    # Python writes a float below 1e-5 as 1e-06 and PostgreSQL as 0.000001: such rows take the Python path.
+    # Only changes and metadata can hold numbers that are not integers (the rest are validated strings).
+    python_only = " OR ".join(f"strpos(j.{name}, '0.00000') > 0" for name in ("changes", "metadata"))
+    return f"CASE WHEN {python_only} THEN NULL ELSE convert_to({line}, 'UTF8') END", _laterals(_JSON_COLUMNS)
 
 
-_LINES = {"csv": _csv_line(), "jsonl": _jsonl_line()}
-_JSON_TEXTS = ", ".join(f"{_COMPACT.format('t.x_' + name)} AS {name}" for name in _JSON_COLUMNS)
+def _laterals(columns) -> str:
+    raw = ", ".join(f"t.x_{name}::text AS {name}" for name in columns)
+    compact = ", ".join(f"{_compact('r.' + name)} AS {name}" for name in columns)
+    return f"CROSS JOIN LATERAL (SELECT {raw} OFFSET 0) r CROSS JOIN LATERAL (SELECT {compact} OFFSET 0) j"
+
+
+_SELECTS = {"csv": _csv_select(), "jsonl": _jsonl_select()}
 
 
 def _copy_sql(inner: str, fmt: str) -> str:
     # `inner` is Django's compiled query (its values stay parameters); everything else here is constant text.
-    return (f"COPY (SELECT t.x_seq, CASE WHEN {_PYTHON_ONLY} THEN NULL ELSE convert_to({_LINES[fmt]}, 'UTF8') END "
-            f"FROM ({inner}) t CROSS JOIN LATERAL (SELECT {_JSON_TEXTS}) j WHERE t.x_seq > %s ORDER BY t.x_seq) "
+    line, laterals = _SELECTS[fmt]
+    return (f"COPY (SELECT t.x_seq, {line} FROM ({inner}) t {laterals} WHERE t.x_seq > %s ORDER BY t.x_seq) "
             "TO STDOUT (FORMAT binary)")
 
 
@@ -123,18 +148,23 @@ class CopyExport(Export):
         while after is not None:
             try:
                 # A savepoint (or a transaction), so a copy cut short leaves the connection usable.
-                with transaction.atomic(using=queryset.db), connection.cursor() as cursor, \
-                        cursor.cursor.copy(sql, [*params, after]) as copy:
-                    copy.set_types(["int8", "bytea"])
-                    for seq, line in copy.rows():
-                        if line is None:
-                            raise _PythonRow(seq)
-                        self._seen(seq)
-                        yield line
+                with transaction.atomic(using=queryset.db), connection.cursor() as cursor:
+                    # JIT-compiling this long expression costs more than it saves (measured: 2.4x slower).
+                    cursor.execute("SET LOCAL jit = off")
+                    yield from self._lines_of(cursor.cursor.copy(sql, [*params, after]))
                 after = None
             except _PythonRow as row:
                 yield self._python_line(row.seq)
                 after = row.seq
+
+    def _lines_of(self, copying):
+        with copying as copy:
+            copy.set_types(["int8", "bytea"])
+            for seq, line in copy.rows():
+                if line is None:
+                    raise _PythonRow(seq)
+                self._seen(seq)
+                yield line
 
     def _python_line(self, seq: int) -> bytes:
         self._seen(seq)

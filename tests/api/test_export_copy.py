@@ -1,4 +1,5 @@
 """Exports made by PostgreSQL (COPY) are byte for byte the Python exporter's, whatever the data holds."""
+
 import random
 
 import pytest
@@ -13,8 +14,45 @@ from tests.factories import event_payload
 
 pytestmark = [pytest.mark.postgres_only, pytest.mark.django_db]
 
-TRICKY = [",", '"', "\r", "\n", "\r\n", "\t", "=", "+", "-", "@", "\\", "'", " ", ":", ", ", ": ", "{", "}", "[",
-          "]", "é", "Müller", "😀", "\u2028", "\x01", "\x1f", "\x7f", "null", "0.000001", "a", "Zoë", "中文", "\\n"]
+TRICKY = [
+    ",",
+    '"',
+    "\r",
+    "\n",
+    "\r\n",
+    "\t",
+    "=",
+    "+",
+    "-",
+    "@",
+    "\\",
+    "'",
+    " ",
+    ":",
+    ", ",
+    ": ",
+    "{",
+    "}",
+    "[",
+    "]",
+    "é",
+    "Müller",
+    "😀",
+    "\u2028",
+    "\x01",
+    "\x1f",
+    "\x7f",
+    "null",
+    "0.000001",
+    "a",
+    "Zoë",
+    "中文",
+    "\\n",
+    "[null]",
+    ": null",
+    ":[null]",
+    '\\"',
+]
 
 
 def _text(rng: random.Random, prefix: str = "") -> str:
@@ -26,22 +64,49 @@ def _tricky_events(count: int) -> list[dict]:
     events = []
     for n in range(count):
         name = _text(rng, rng.choice(["", "=", "+", "-", "@", "\t", "\r", "Ana "]))
-        events.append(event_payload(
-            actor={"kind": "user", "id": _text(rng, rng.choice(["", "=", "u-"])) + str(n), "name": name,
-                   "email": rng.choice(["", "ana@example.com"])},
-            reason=_text(rng, rng.choice(["", "=", "-", "@", "+"])),
-            event_id=rng.choice([None, f"=cmd|{n}", f"ev-{n}"]),
-            targets=[{"type": "task", "id": _text(rng, "t") + str(n), "name": _text(rng)}],
-            run=rng.choice([None, {"id": "r-1", "name": _text(rng)}]),
-            blueprint=rng.choice([None, {"id": "b-1", "name": _text(rng, "=")}]),
-            changes=rng.choice([None, {"amount": {"before": rng.choice([1.5, 0.1, -3, None, 10**15]),
-                                                  "after": rng.choice([2.25, "=1+1", True, [], {}])}}]),
-            metadata=rng.choice([None, {}, {"note": _text(rng), "nested": {"list": [1, 2.5, None, _text(rng)]},
-                                            "long_key_name": 0.0001, "": "empty key",
-                                            "big": rng.randint(-(2**53 - 1), 2**53 - 1)}]),
-            source=rng.choice([{}, {"ip": "2001:db8::1"}, {"user_agent": _text(rng)},
-                               {"ip": "10.0.0.1", "user_agent": "=ua"}]),
-        ))
+        events.append(
+            event_payload(
+                actor={
+                    "kind": "user",
+                    "id": _text(rng, rng.choice(["", "=", "u-"])) + str(n),
+                    "name": name,
+                    "email": rng.choice(["", "ana@example.com"]),
+                },
+                reason=_text(rng, rng.choice(["", "=", "-", "@", "+"])),
+                event_id=rng.choice([None, f"=cmd|{n}", f"ev-{n}"]),
+                targets=[{"type": "task", "id": _text(rng, "t") + str(n), "name": _text(rng)}],
+                run=rng.choice([None, {"id": "r-1", "name": _text(rng)}]),
+                blueprint=rng.choice([None, {"id": "b-1", "name": _text(rng, "=")}]),
+                changes=rng.choice(
+                    [
+                        None,
+                        {
+                            "amount": {
+                                "before": rng.choice([1.5, 0.1, -3, None, 10**15]),
+                                "after": rng.choice([2.25, "=1+1", True, [], {}]),
+                            }
+                        },
+                    ]
+                ),
+                metadata=rng.choice(
+                    [
+                        None,
+                        {},
+                        {
+                            "note": _text(rng),
+                            "nested": {"list": [1, 2.5, None, _text(rng)], "gone": None},
+                            "wrapped": rng.choice([[None], None, {_text(rng): None}]),
+                            "long_key_name": 0.0001,
+                            "": "empty key",
+                            "big": rng.randint(-(2**53 - 1), 2**53 - 1),
+                        },
+                    ]
+                ),
+                source=rng.choice(
+                    [{}, {"ip": "2001:db8::1"}, {"user_agent": _text(rng)}, {"ip": "10.0.0.1", "user_agent": "=ua"}]
+                ),
+            )
+        )
     return events
 
 
@@ -75,8 +140,12 @@ def test_an_erased_actor_and_filters_come_out_the_same(org, record, fmt):
 
 @pytest.mark.parametrize("fmt", ["csv", "jsonl"])
 def test_rows_with_numbers_postgresql_writes_differently_take_the_python_path(org, record, fmt):
-    record(event_payload(metadata={"tiny": 1e-06}), event_payload(metadata={"tiny": -2.5e-09, "n": 1}),
-           event_payload(), event_payload(changes={"rate": {"before": 3e-07, "after": 0.5}}))
+    record(
+        event_payload(metadata={"tiny": 1e-06}),
+        event_payload(metadata={"tiny": -2.5e-09, "n": 1}),
+        event_payload(),
+        event_payload(changes={"rate": {"before": 3e-07, "after": 0.5}}),
+    )
     python_bytes, copied_bytes, _, copied_manifest = _both(events_for(org), fmt)
     assert b"1e-6" in copied_bytes or fmt == "csv"
     assert copied_bytes == python_bytes
