@@ -33,10 +33,12 @@ def _compact(text: str) -> str:
     json_strip_nulls re-emits JSON without spaces but drops null members, so those are first wrapped as
     `[null]` and unwrapped after; text already holding "[null]" takes a slower, string-aware regular expression.
     """
-    fast = (f"replace(replace(json_strip_nulls(replace({text}, ': null', ': [null]')::json)::text, "
-            f"':[null]', ':null'), ': [null]', ': null')")
+    plain = f"json_strip_nulls({text}::json)::text"
+    wrapped = (f"replace(replace(json_strip_nulls(replace({text}, ': null', ': [null]')::json)::text, "
+               f"':[null]', ':null'), ': [null]', ': null')")
     slow = f"""regexp_replace({text}, '("(?:[^"\\\\]|\\\\.)*")|([,:]) ', '\\1\\2', 'g')"""
-    return f"(CASE WHEN strpos({text}, '[null]') = 0 THEN {fast} ELSE {slow} END)"
+    return (f"(CASE WHEN strpos({text}, ': null') = 0 THEN {plain} "
+            f"WHEN strpos({text}, '[null]') = 0 THEN {wrapped} ELSE {slow} END)")
 
 
 def _ts(column: str) -> str:

@@ -8,7 +8,7 @@ import pytest
 import requests
 
 from tests.factories import event_payload
-from tests.pgcluster import PrimaryWithReplica
+from tests.pgcluster import BIN, PrimaryWithReplica
 from tests.servers import ROOT, production_env, production_server
 
 pytestmark = [pytest.mark.postgres_only, pytest.mark.slow]
@@ -23,6 +23,8 @@ def manage(env, *args) -> str:
 
 @pytest.fixture
 def clusters():
+    if not (BIN / "initdb").exists():
+        pytest.skip(f"PostgreSQL's server tools are not at {BIN} (apt-get install postgresql-15)")
     with PrimaryWithReplica() as pair:
         for name in ("trailproof", "trailproof_syslog"):
             pair.primary.execute(f"CREATE DATABASE {name}")
