@@ -1,5 +1,6 @@
 """The production web server (bin/serve: gunicorn with auditproject/gunicorn.conf.py) started for a benchmark."""
 import os
+import socket
 import subprocess
 import sys
 import tempfile
@@ -12,6 +13,12 @@ import requests
 ROOT = Path(__file__).resolve().parents[1]
 NO_THROTTLE = {"API_READ_RATE": "100000000/minute", "API_WRITE_RATE": "100000000/minute",
                "API_EXPORT_RATE": "100000000/minute"}
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
 
 
 @contextmanager

@@ -71,9 +71,8 @@ def main(argv=None) -> int:
     parser.add_argument("--formats", default="csv,jsonl")
     args = parser.parse_args(argv)
 
-    from bench._server import production_server
+    from bench._server import free_port, production_server
     from bench.common import bench_organization, fmt_rate, rate, report, setup
-    from tests.servers import free_port
 
     setup()
     from audit.acting import Acting

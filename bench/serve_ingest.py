@@ -44,9 +44,8 @@ def main(argv=None) -> int:
     parser.add_argument("--singles", type=int, default=300)
     args = parser.parse_args(argv)
 
-    from bench._server import production_server
+    from bench._server import free_port, production_server
     from bench.common import bench_organization, fmt_ms, fmt_rate, percentile, rate, report, setup
-    from tests.servers import free_port
 
     setup()
     from audit.acting import Acting

@@ -19,10 +19,9 @@ def main(argv=None) -> int:
     parser.add_argument("--page-size", type=int, default=50)
     args = parser.parse_args(argv)
 
-    from bench._server import production_server
+    from bench._server import free_port, production_server
     from bench.api_query import _raw_first_page
     from bench.common import bench_organization, fmt_ms, percentile, psycopg_dsn, report, setup
-    from tests.servers import free_port
 
     setup()
     import psycopg

@@ -61,9 +61,8 @@ def main(argv=None) -> int:
     parser.add_argument("--timeout", type=int, default=5)
     args = parser.parse_args(argv)
 
-    from bench._server import production_server
+    from bench._server import free_port, production_server
     from bench.common import bench_organization, fmt_ms, percentile, psycopg_dsn, report, setup
-    from tests.servers import free_port
 
     setup()
     import psycopg
