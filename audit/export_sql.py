@@ -2,10 +2,11 @@
 
     export = export_of(queryset, "csv")   # on PostgreSQL: CSV and JSON lines from COPY; else the Python exporter
 
-PostgreSQL builds each finished line (formula prefix, CSV quoting, compact JSON) and hands it over in COPY's
-binary form; Python only hashes and forwards the bytes. A row whose JSON holds a number PostgreSQL would write
-otherwise than Python (non-zero, below 1e-5: Python switches to exponent form) comes out empty and is written
-by the Python exporter instead, so the bytes stay the same whatever the data.
+CSV: COPY's own CSV writer quotes as Python's csv module does; SQL adds the formula prefix and compact JSON, and
+Python only turns each row's LF into CR LF. JSON lines: SQL builds each line, sent in COPY's binary form. Python
+hashes and forwards the bytes (the manifest). A row whose JSON holds a number PostgreSQL would write otherwise than
+Python (non-zero, below 1e-5: Python switches to exponent form) is flagged and written by the Python exporter in its
+place, so the bytes stay the same whatever the data.
 """
 from django.core.exceptions import EmptyResultSet
 from django.db import connections, transaction
@@ -14,7 +15,7 @@ from django.db.models import F
 from .exports import CSV_COLUMNS, Export, stream_export
 
 COPY_FORMATS = ("csv", "jsonl")
-_CSV_JSON = ("targets", "run", "task", "blueprint", "automation")
+_CSV_JSON = ("targets", "run", "task", "blueprint", "automation")  # in the CSV's column order
 _JSON_COLUMNS = ("automation", "targets", "run", "task", "blueprint", "changes", "metadata")
 _COLUMNS = {
     "x_id": F("pk"), "x_seq": F("seq"), "x_org": F("organization__slug"), "x_event_id": F("event_id"),
@@ -51,29 +52,31 @@ def _neutral(text: str) -> str:
     return f"(CASE WHEN left({text}, 1) IN ({triggers}) THEN '''' || {text} ELSE {text} END)"
 
 
-def _cell(text: str) -> str:
-    """Python's csv QUOTE_MINIMAL: quoted when it holds a comma, a quote or a line break; quotes doubled."""
-    needs_quotes = " OR ".join(f"strpos({text}, {char}) > 0" for char in ("'\"'", "','", "E'\\n'", "E'\\r'"))
-    return f"""(CASE WHEN {needs_quotes} THEN '"' || replace({text}, '"', '""') || '"' ELSE {text} END)"""
+def _empty_as_null(text: str) -> str:
+    return f"nullif({text}, '')"  # COPY writes '' as "" (to tell it from NULL); Python's csv writes nothing
 
 
-def _csv_select() -> tuple[str, str]:
-    neutral = {  # computed once per row, then quoted (OFFSET 0 keeps the planner from inlining each use)
+def _csv_select(python_only: str = "") -> tuple[str, str]:
+    """The CSV's columns for COPY's own CSV writer, which quotes exactly as Python's csv module does
+    (comma, quote, CR or LF) as long as empty strings are sent as NULL; a first column flags Python-only rows."""
+    neutral = {  # computed once per row (OFFSET 0 keeps the planner from inlining each use)
         "event_id": "coalesce(t.x_event_id, '')", "actor_id": "t.x_actor_id", "actor_name": "t.x_actor_name",
         "reason": "t.x_reason", "recorded_via": "t.x_recorded_via",
         **{name: f"coalesce(nullif(j.{name}, 'null'), '')" for name in _CSV_JSON},
     }
+    python_only = python_only or " OR ".join(f"strpos(j.{name}, '0.00000') > 0" for name in _CSV_JSON)
     cells = [
-        "t.x_seq::text", _ts("x_occurred_at"), _ts("x_recorded_at"), _cell("n.event_id"), _cell("t.x_action"),
-        _cell("t.x_category"), _cell("t.x_actor_kind"), _cell("n.actor_id"),
-        f"(CASE WHEN t.x_erased_at IS NOT NULL THEN '' ELSE {_cell('n.actor_name')} END)", _cell("t.x_outcome"),
-        _cell("n.reason"), *[_cell(f"n.{name}") for name in ("targets", "run", "task", "blueprint", "automation")],
-        _cell("coalesce(t.x_source_ip, '')"), _cell("n.recorded_via"), _cell("t.x_prev_hash"), _cell("t.x_hash"),
+        f"CASE WHEN {python_only} THEN 'P' END", "t.x_seq", _ts("x_occurred_at"), _ts("x_recorded_at"),
+        "n.event_id", _empty_as_null("t.x_action"), _empty_as_null("t.x_category"),
+        _empty_as_null("t.x_actor_kind"), "n.actor_id", "CASE WHEN t.x_erased_at IS NULL THEN n.actor_name END",
+        _empty_as_null("t.x_outcome"), "n.reason", *[f"n.{name}" for name in _CSV_JSON],
+        _empty_as_null("t.x_source_ip"), "n.recorded_via", _empty_as_null("t.x_prev_hash"),
+        _empty_as_null("t.x_hash"),
     ]
-    line = " || ',' || ".join(cells) + " || E'\\r\\n'"
     laterals = (_laterals(_CSV_JSON) + " CROSS JOIN LATERAL (SELECT "
-                + ", ".join(f"{_neutral(value)} AS {name}" for name, value in neutral.items()) + " OFFSET 0) n")
-    return f"convert_to({line}, 'UTF8')", laterals
+                + ", ".join(f"{_empty_as_null(_neutral(value))} AS {name}" for name, value in neutral.items())
+                + " OFFSET 0) n")
+    return ", ".join(cells), laterals
 
 
 def _str(text: str) -> str:
@@ -120,9 +123,11 @@ _SELECTS = {"csv": _csv_select(), "jsonl": _jsonl_select()}
 
 def _copy_sql(inner: str, fmt: str) -> str:
     # `inner` is Django's compiled query (its values stay parameters); everything else here is constant text.
-    line, laterals = _SELECTS[fmt]
-    return (f"COPY (SELECT t.x_seq, {line} FROM ({inner}) t {laterals} WHERE t.x_seq > %s ORDER BY t.x_seq) "
-            "TO STDOUT (FORMAT binary)")
+    columns, laterals = _SELECTS[fmt]
+    if fmt == "jsonl":
+        columns = f"t.x_seq, {columns}"
+    return (f"COPY (SELECT {columns} FROM ({inner}) t {laterals} WHERE t.x_seq > %s ORDER BY t.x_seq) "
+            f"TO STDOUT (FORMAT {'csv' if fmt == 'csv' else 'binary'})")
 
 
 class _PythonRow(Exception):
@@ -153,13 +158,24 @@ class CopyExport(Export):
                 with transaction.atomic(using=queryset.db), connection.cursor() as cursor:
                     # JIT-compiling this long expression costs more than it saves (measured: 2.4x slower).
                     cursor.execute("SET LOCAL jit = off")
-                    yield from self._lines_of(cursor.cursor.copy(sql, [*params, after]))
+                    copying = cursor.cursor.copy(sql, [*params, after])
+                    yield from self._csv_rows(copying) if self.format == "csv" else self._json_rows(copying)
                 after = None
             except _PythonRow as row:
                 yield self._python_line(row.seq)
                 after = row.seq
 
-    def _lines_of(self, copying):
+    def _csv_rows(self, copying):
+        """COPY sends one message a row, ending in LF: Python's csv ends rows in CR LF."""
+        with copying as copy:
+            for message in copy:
+                row = bytes(message)
+                if row[0] != 44:  # the flag column: not empty, so this row is written by Python
+                    raise _PythonRow(int(row[2:row.index(b",", 2)]))
+                self._seen(int(row[1:row.index(b",", 1)]))
+                yield row[1:-1] + b"\r\n"
+
+    def _json_rows(self, copying):
         with copying as copy:
             copy.set_types(["int8", "bytea"])
             for seq, line in copy.rows():

@@ -128,7 +128,8 @@ def test_copy_gives_the_python_bytes_for_tricky_data(org, record, fmt):
 
 @pytest.mark.parametrize("fmt", ["csv", "jsonl"])
 def test_an_erased_actor_and_filters_come_out_the_same(org, record, fmt):
-    record(*_tricky_events(20), event_payload(actor={"kind": "user", "id": "u-gone", "name": "Gone Person"}))
+    record(*_tricky_events(20), event_payload(actor={"kind": "user", "id": "u-gone", "name": "Gone Person"}),
+           event_payload(actor={"kind": "user", "id": "\\.", "name": "\\."}, reason="\\.", event_id="\\."))
     Actor.objects.filter(organization=org, external_id="u-gone").update(erased_at=timezone.now())
     for params in ({"actor": "u-gone"}, {"action": "task.*", "outcome": "success"}, {"actor": "nobody"}):
         event_filter = filtered_events(org, params)
@@ -167,3 +168,18 @@ def test_a_download_stopped_half_way_leaves_the_connection_usable(org, record):
 
 def test_ocsf_stays_on_the_python_exporter(org):
     assert not isinstance(export_of(events_for(org), "ocsf"), CopyExport)
+
+
+def test_csv_rows_flagged_for_python_are_written_by_python_in_place(org, record, monkeypatch):
+    """Valid events never hold such numbers in the CSV's JSON columns; force every third row through Python."""
+    from audit import export_sql
+
+    monkeypatch.setitem(export_sql._SELECTS, "csv", export_sql._csv_select("t.x_seq %% 3 = 0"))
+    by_python = []
+    python_line = CopyExport._python_line
+    monkeypatch.setattr(CopyExport, "_python_line", lambda self, seq: by_python.append(seq) or python_line(self, seq))
+    record(*_tricky_events(30))
+    python_bytes, copied_bytes, python_manifest, copied_manifest = _both(events_for(org), "csv")
+    assert by_python and all(seq % 3 == 0 for seq in by_python)
+    assert copied_bytes == python_bytes
+    assert copied_manifest == python_manifest
