@@ -6,7 +6,7 @@ PG_ENV := DATABASE_URL=$(PG)/trailproof SYSLOG_DATABASE_URL=$(PG)/trailproof_sys
 SQLITE_ENV := DATABASE_URL=sqlite:///var/test-main.sqlite3 SYSLOG_DATABASE_URL=sqlite:///var/test-syslog.sqlite3
 PYTEST_ARGS ?=
 
-.PHONY: install demo test test-postgres test-sqlite lint services bench
+.PHONY: install demo serve test test-postgres test-sqlite lint services bench
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -22,6 +22,10 @@ demo: install
 	DEBUG=1 $(PY) manage.py migrate --database syslog --noinput -v0
 	DEBUG=1 $(PY) manage.py seed_demo
 	DEBUG=1 $(PY) manage.py runserver 127.0.0.1:8000
+
+# Production: DEBUG off, the environment's settings (README, "Deployment"), static files by WhiteNoise.
+serve: install
+	DEBUG=0 PYTHON=$(PY) sh bin/serve
 
 services:
 	bash .ci/services

@@ -7,4 +7,4 @@ class AuditConfig(AppConfig):
     verbose_name = "Audit records"
 
     def ready(self):
-        from . import signals  # noqa: F401
+        from . import checks, signals  # noqa: F401

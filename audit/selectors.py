@@ -8,6 +8,7 @@ from django.utils import timezone
 from .filters import EventFilter
 from .models import Actor, AuditEvent, IntegrityCheck, LegalHold, Membership, Organization, RetentionReceipt, Role
 from .models.tenancy import INVESTIGATOR_ROLES
+from .replica import reading_from_replica
 
 
 def membership_of(user, organization: Organization) -> Membership | None:
@@ -64,7 +65,7 @@ def actors_for(organization: Organization, q: str = "") -> QuerySet[Actor]:
         actors = actors.filter(Q(external_id__istartswith=q) | Q(name__icontains=q))
     # Name order is served by the (organization, name) index and stays put while actors keep acting, so
     # offset pages neither skip nor repeat; the tallies themselves carry no index (they change every batch).
-    return actors.order_by("name", "pk")
+    return reading_from_replica(actors.order_by("name", "pk"))
 
 
 def recently_active_actors(organization: Organization, *, kinds: list[str], limit: int) -> list[Actor]:
@@ -100,7 +101,7 @@ def actor_activity(events: QuerySet[AuditEvent], *, automations: bool = False, b
     if automations:
         keys += ["automation__id", "automation__name", "automation__trigger"]
     start = Trunc("occurred_at", bucket, output_field=DateField(), tzinfo=timezone.get_current_timezone())
-    rows = events.order_by().annotate(day=start).values(*keys).annotate(n=Count("pk"))
+    rows = reading_from_replica(events).order_by().annotate(day=start).values(*keys).annotate(n=Count("pk"))
     by_action, daily, failures, by_automation = Counter(), Counter(), Counter(), Counter()
     for row in rows:
         by_action[(row["action"], row["outcome"])] += row["n"]

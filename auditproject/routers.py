@@ -16,6 +16,26 @@ def _database_of(app_label: str, model_name: str | None) -> str:
     return "default"
 
 
+REPLICA_DB = "replica"
+
+
+class ReplicaRouter:
+    """Nothing is sent to the replica by a router; a read begun there explicitly (audit.replica) stays there."""
+
+    def db_for_read(self, model, **hints):
+        instance = hints.get("instance")
+        return REPLICA_DB if instance is not None and instance._state.db == REPLICA_DB else None
+
+    def db_for_write(self, model, **hints):
+        return None
+
+    def allow_relation(self, obj1, obj2, **hints):
+        return True if {obj1._state.db, obj2._state.db} == {"default", REPLICA_DB} else None
+
+    def allow_migrate(self, db, app_label, model_name=None, **hints):
+        return False if db == REPLICA_DB else None
+
+
 class SystemLogRouter:
     def db_for_read(self, model, **hints):
         return _database_of(model._meta.app_label, model._meta.model_name)

@@ -40,6 +40,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",  # static files without the development server
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -101,7 +102,10 @@ DATABASES = {
 DATABASE_MIGRATE_URL = env_str("DATABASE_MIGRATE_URL") or None
 if DATABASE_MIGRATE_URL:
     DATABASES["migrate"] = {**_database(DATABASE_MIGRATE_URL, "trailproof"), "TEST": {"MIRROR": "default"}}
-DATABASE_ROUTERS = ["auditproject.routers.SystemLogRouter"]
+if env_str("DATABASE_REPLICA_URL"):
+    # A streaming replica of `default` for lag-tolerant reads only (audit.replica); tests mirror `default`.
+    DATABASES["replica"] = {**_database(env_str("DATABASE_REPLICA_URL"), "trailproof"), "TEST": {"MIRROR": "default"}}
+DATABASE_ROUTERS = ["auditproject.routers.ReplicaRouter", "auditproject.routers.SystemLogRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "audit.User"
@@ -122,7 +126,12 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_ROOT = Path(env_str("STATIC_ROOT") or BASE_DIR / "staticfiles")
+# WhiteNoise serves what `collectstatic` gathered: compressed, and under hashed names cached for a year.
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+}
 
 HTTPS = env_bool("HTTPS", False)
 if HTTPS:

@@ -10,3 +10,6 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # fast, an
 ALLOWED_HOSTS = ["*"]  # the test client and live servers use several host names; only ever in this module
 SIGNING_KEY_FILE = str(BASE_DIR / "var" / "test-signing-key.pem")  # noqa: F405
 SIGNING_KEY_GENERATE = True
+# Tests render pages without running collectstatic first: plain storage, files found in the apps.
+STORAGES = {**STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}  # noqa: F405
+WHITENOISE_USE_FINDERS = True

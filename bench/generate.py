@@ -137,6 +137,7 @@ def generate(organization, *, events: int = 10_000, actors: int = 100, days: int
              seed: int = 2026, progress: bool = True, recorded_via: str = "bench:generate") -> int:
     """Record `events` realistic events into `organization`, spread over the last `days` days; returns the count."""
     from audit.services.recording import record_events
+    from audit.services.statistics import refresh_statistics
 
     end = datetime.now(UTC) - timedelta(minutes=1)
     stream = payloads(events=events, actors=actors, start=end - timedelta(days=days), end=end, seed=seed)
@@ -152,6 +153,7 @@ def generate(organization, *, events: int = 10_000, actors: int = 100, days: int
         if pending:
             recorded += record_events(organization=organization, events=pending, recorded_via=recorded_via).created
             bar.update(len(pending))
+    refresh_statistics()  # ANALYZE what was loaded: autovacuum may be off, and plans follow statistics
     return recorded
 
 

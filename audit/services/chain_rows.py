@@ -9,7 +9,7 @@ import threading
 from typing import NamedTuple
 
 import orjson
-from django.db import connection, transaction
+from django.db import connections, transaction
 
 from ..canonical import canonical_bytes, chain_hash, format_timestamp
 from ..models import AuditEvent
@@ -76,11 +76,11 @@ def target_keys(targets) -> list[str]:
     return sorted(f"{target['type']}{_KEY_SEP}{target['id']}" for target in targets)
 
 
-def chain_rows(organization, *, after_seq: int = 0, through_seq: int | None = None):
+def chain_rows(organization, *, after_seq: int = 0, through_seq: int | None = None, using: str = "default"):
     """The organization's events after `after_seq` in seq order, as ChainRows, in constant memory."""
-    if connection.vendor == "postgresql":
-        return _postgres_rows(organization.pk, after_seq, through_seq)
-    return _orm_rows(organization, after_seq, through_seq)
+    if connections[using].vendor == "postgresql":
+        return _postgres_rows(organization.pk, after_seq, through_seq, using)
+    return _orm_rows(organization, after_seq, through_seq, using)
 
 
 _TIMESTAMP = "to_char({} AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')"
@@ -99,9 +99,9 @@ SELECT e.seq, e.event_id, e.action, e.action_family, e.category, {_TIMESTAMP.for
 _JSON_AT = (10, 13, 14, 16, 18, 20, 23)
 
 
-def _postgres_rows(organization_id: int, after_seq: int, through_seq: int | None):
+def _postgres_rows(organization_id: int, after_seq: int, through_seq: int | None, using: str):
     loads = orjson.loads
-    with transaction.atomic(), connection.cursor() as django_cursor:
+    with transaction.atomic(using=using), connections[using].cursor() as django_cursor:
         raw = django_cursor.connection  # the psycopg connection, for a named (server-side) cursor
         with raw.cursor(name=f"chain_rows_{organization_id}") as cursor:
             cursor.itersize = FETCH_ROWS
@@ -153,8 +153,8 @@ def _put(batches, stop, item) -> None:
             continue
 
 
-def _orm_rows(organization, after_seq: int, through_seq: int | None):
-    events = (AuditEvent.objects.filter(organization=organization, seq__gt=after_seq)
+def _orm_rows(organization, after_seq: int, through_seq: int | None, using: str):
+    events = (AuditEvent.objects.using(using).filter(organization=organization, seq__gt=after_seq)
               .select_related("actor").prefetch_related("target_rows").order_by("seq"))
     if through_seq is not None:
         events = events.filter(seq__lte=through_seq)

@@ -14,6 +14,7 @@ from ..canonical import GENESIS_HASH
 from ..events import chain_verified
 from ..merkle import CompactRange
 from ..models import ChainHead, IntegrityCheck, Organization
+from ..replica import replica_alias
 from .chain_rows import chain_rows, row_hash, target_keys
 from .checkpoint_audit import Broken, CheckpointAudit
 from .erasure import redactions_by_seq, verify_redactions
@@ -42,10 +43,10 @@ PROGRESS_EVERY = 5000
 
 
 def verify_chain(organization: Organization, *, progress: Callable[[int], None] | None = None,
-                 since: IntegrityCheck | None = None) -> ChainReport:
+                 since: IntegrityCheck | None = None, using: str = "default") -> ChainReport:
     """Walk the chain in seq order (from `since`, an earlier intact check, when given) and check every
     checkpoint; report the first link that does not hold."""
-    walk = _Walk(organization, since)
+    walk = _Walk(organization, since, using)
     try:
         walk.run(progress)
         walk.finish()
@@ -58,8 +59,8 @@ def verify_chain(organization: Organization, *, progress: Callable[[int], None] 
 
 
 class _Walk:
-    def __init__(self, organization, since):
-        self.organization = organization
+    def __init__(self, organization, since, using="default"):
+        self.organization, self.using = organization, using  # `using`: the events may be read from a replica
         self.slug = organization.slug
         self.expected, self.prev_hash = 1, GENESIS_HASH
         self.tree = CompactRange()
@@ -81,7 +82,7 @@ class _Walk:
             raise Broken(redaction[0], redaction[1], verified_through=0)
         self.checkpoints.check_sequence(self.expected - 1)
         done = 0
-        for row in chain_rows(self.organization, after_seq=self.expected - 1):
+        for row in chain_rows(self.organization, after_seq=self.expected - 1, using=self.using):
             if row.seq != self.expected:
                 self._cross_purged_run(row.seq)
             self._check_row(row)
@@ -147,7 +148,7 @@ class _Walk:
         self.expected = run.last_seq + 1
 
     def finish(self) -> None:
-        head = ChainHead.objects.get(organization=self.organization)
+        head = ChainHead.objects.using(self.using).get(organization=self.organization)  # as of the rows read
         if self.expected in self.purged and self.purged[self.expected].last_seq == head.seq:
             self._cross_purged_run(head.seq + 1)  # the newest events were purged too
         last = self.expected - 1
@@ -182,7 +183,7 @@ def verify_and_record(organization: Organization, *, triggered_by: str, progress
     if incremental:
         since = (IntegrityCheck.objects.filter(organization=organization, status=IntegrityCheck.Status.OK)
                  .order_by("-checked_at", "-pk").first())
-    report = verify_chain(organization, progress=progress, since=since)
+    report = verify_chain(organization, progress=progress, since=since, using=replica_alias())
     check = IntegrityCheck.objects.create(
         organization=organization, checked_at=timezone.now(), status=report.status,
         verified_through_seq=report.verified_through_seq, first_bad_seq=report.first_bad_seq,

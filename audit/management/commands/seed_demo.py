@@ -14,6 +14,7 @@ from audit.models import AuditEvent, Membership, Organization
 from audit.models.tenancy import INVESTIGATOR_ROLES
 from audit.services.checkpoints import sign_checkpoint
 from audit.services.recording import record_events
+from audit.services.statistics import refresh_statistics
 from audit.services.tenancy import add_member, create_organization
 
 from ._demo_history import DemoPerson, demo_history
@@ -66,6 +67,7 @@ class Command(BaseCommand):
             # By name, not by import: the system log is another app that audit does not depend on.
             call_command("seed_demo_system_log", DEMO_SLUG, "--provider-org", SECOND_SLUG, stdout=self.stdout)
             call_command("seed_demo_alerts", DEMO_SLUG, stdout=self.stdout)
+            refresh_statistics()  # a bulk load: plan the first pages on what was loaded
             seconds = (timezone.now() - started).total_seconds()
             self.stdout.write(self.style.SUCCESS(
                 f"Seeded {DEMO_NAME} ({counts[DEMO_SLUG]} events) and {SECOND_NAME} ({counts[SECOND_SLUG]} events) "
