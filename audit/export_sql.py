@@ -22,6 +22,7 @@ _COLUMNS = {
     "x_action": F("action"), "x_category": F("category"), "x_occurred_at": F("occurred_at"),
     "x_recorded_at": F("recorded_at"), "x_actor_kind": F("actor_kind"), "x_actor_id": F("actor__external_id"),
     "x_actor_name": F("actor__name"), "x_actor_email": F("actor__email"), "x_erased_at": F("actor__erased_at"),
+    "x_org_id": F("organization_id"), "x_actor_pk": F("actor_id"),
     "x_outcome": F("outcome"), "x_reason": F("reason"), "x_source_ip": F("source_ip"),
     "x_user_agent": F("user_agent"), "x_recorded_via": F("recorded_via"), "x_prev_hash": F("prev_hash"),
     "x_hash": F("hash"), **{f"x_{name}": F(name) for name in _JSON_COLUMNS},
@@ -68,7 +69,8 @@ def _csv_select(python_only: str = "") -> tuple[str, str]:
     cells = [
         f"CASE WHEN {python_only} THEN 'P' END", "t.x_seq", _ts("x_occurred_at"), _ts("x_recorded_at"),
         "n.event_id", _empty_as_null("t.x_action"), _empty_as_null("t.x_category"),
-        _empty_as_null("t.x_actor_kind"), "n.actor_id", "CASE WHEN t.x_erased_at IS NULL THEN n.actor_name END",
+        _empty_as_null("t.x_actor_kind"), "n.actor_id",
+        f"CASE WHEN t.x_erased_at IS NULL THEN n.actor_name ELSE {_PSEUDONYM} END",
         _empty_as_null("t.x_outcome"), "n.reason", *[f"n.{name}" for name in _CSV_JSON],
         _empty_as_null("t.x_source_ip"), "n.recorded_via", _empty_as_null("t.x_prev_hash"),
         _empty_as_null("t.x_hash"),
@@ -81,6 +83,17 @@ def _csv_select(python_only: str = "") -> tuple[str, str]:
 
 def _str(text: str) -> str:
     return f"coalesce(to_json({text}::text)::text, 'null')"
+
+
+# audit.people.pseudonym_for, in SQL: how an erased person is shown is decided there, and a test holds the two equal.
+_PSEUDONYM = ("('erased-' || left(encode(sha256(convert_to('trailproof:' || t.x_org_id || ':' || t.x_actor_pk, "
+              "'UTF8')), 'hex'), 8))")
+
+
+def _person_name(column: str) -> str:
+    """The actor's name as event_document gives it: the pseudonym when erased, null when blank."""
+    return (f"(CASE WHEN t.x_erased_at IS NOT NULL THEN '\"' || {_PSEUDONYM} || '\"' "
+            f"WHEN coalesce({column}, '') = '' THEN 'null' ELSE {_str(column)} END)")
 
 
 def _person(column: str) -> str:
@@ -96,7 +109,7 @@ def _jsonl_select() -> tuple[str, str]:
         (',"event_id":', _str("t.x_event_id")), (',"action":', _str("t.x_action")),
         (',"category":', _str("t.x_category")), (',"occurred_at":"', _ts("x_occurred_at")),
         ('","recorded_at":"', _ts("x_recorded_at")), ('","actor":{"kind":', _str("t.x_actor_kind")),
-        (',"id":', _str("t.x_actor_id")), (',"name":', _person("t.x_actor_name")),
+        (',"id":', _str("t.x_actor_id")), (',"name":', _person_name("t.x_actor_name")),
         (',"email":', _person("t.x_actor_email")), ('},"automation":', "coalesce(j.automation, 'null')"),
         (',"outcome":', _str("t.x_outcome")), (',"reason":', _str("t.x_reason")),
         *[(f',"{name}":', f"coalesce(j.{name}, 'null')") for name in ("targets", "run", "task", "blueprint",

@@ -59,6 +59,11 @@ def _text(rng: random.Random, prefix: str = "") -> str:
     return prefix + "".join(rng.choice(TRICKY) for _ in range(rng.randint(0, 8)))
 
 
+def _id(rng: random.Random, prefix: str = "") -> str:
+    """Ids refuse control characters at ingest (tab, CR, LF and NUL included); everything else stays tricky."""
+    return "".join(ch for ch in _text(rng, prefix) if ch.isprintable() or ord(ch) > 127 and ch not in "\x85")
+
+
 def _tricky_events(count: int) -> list[dict]:
     rng = random.Random(2026)
     events = []
@@ -68,13 +73,13 @@ def _tricky_events(count: int) -> list[dict]:
             event_payload(
                 actor={
                     "kind": "user",
-                    "id": _text(rng, rng.choice(["", "=", "u-"])) + str(n),
+                    "id": _id(rng, rng.choice(["", "=", "u-"])) + str(n),
                     "name": name,
                     "email": rng.choice(["", "ana@example.com"]),
                 },
                 reason=_text(rng, rng.choice(["", "=", "-", "@", "+"])),
                 event_id=rng.choice([None, f"=cmd|{n}", f"ev-{n}"]),
-                targets=[{"type": "task", "id": _text(rng, "t") + str(n), "name": _text(rng)}],
+                targets=[{"type": "task", "id": _id(rng, "t") + str(n), "name": _text(rng)}],
                 run=rng.choice([None, {"id": "r-1", "name": _text(rng)}]),
                 blueprint=rng.choice([None, {"id": "b-1", "name": _text(rng, "=")}]),
                 changes=rng.choice(
