@@ -5,6 +5,7 @@ from .models import Organization
 from .services.access import summarize_closed_windows
 from .services.ingest import forget_old_idempotency_keys
 from .services.integrity import verify_and_record
+from .services.recording import chain_pending
 from .services.verification import run_requested_verification
 
 
@@ -27,6 +28,12 @@ def summarize_trail_reads() -> int:
 @shared_task
 def forget_idempotency_keys() -> int:
     return forget_old_idempotency_keys()
+
+
+@shared_task
+def chain_pending_events() -> int:
+    """The sweeper of live ingest: chains events whose request gave up waiting or died (usually none)."""
+    return chain_pending()
 
 
 @shared_task

@@ -14,4 +14,5 @@ app.conf.beat_schedule = {
     "summarize-trail-reads": {"task": "audit.tasks.summarize_trail_reads", "schedule": 15 * 60},
     # Retries without a broker's countdown, and deliveries whose queue message was lost.
     "deliver-due-webhooks": {"task": "syslog.deliver_due_webhooks", "schedule": 60},
+    "chain-pending-events": {"task": "audit.tasks.chain_pending_events", "schedule": 60},
 }

@@ -18,6 +18,7 @@ from ..catalog import Store, spec_for
 from ..events import events_chained, events_recorded
 from ..models import Actor, AuditEvent, ChainHead, EventTarget, Organization
 from ..validation import EventValidationError, validate_event
+from . import sequencer
 
 MAX_BATCH = 1000
 
@@ -46,26 +47,44 @@ def record_event(*, organization: Organization, event: dict, recorded_via: str) 
 
 
 def record_events(*, organization: Organization, events: list[dict], recorded_via: str) -> Recorded:
-    """Record 1 to 1,000 events all or nothing; an `event_id` already stored returns the stored event."""
+    """Record 1 to 1,000 events all or nothing; an `event_id` already stored returns the stored event.
+
+    Inside a transaction (and on SQLite) the events are chained in it, under the chain head's lock; on
+    PostgreSQL outside one, concurrent requests are chained together by audit.services.sequencer.
+    """
     now = timezone.now()
     clean = _validate_batch(events, now)
+    for event in clean:
+        event["recorded_via"] = recorded_via
+    if sequencer.applies():
+        return Recorded(*sequencer.record(organization, clean, now, chain_locked))
     with transaction.atomic():
         head = ChainHead.objects.select_for_update().get(organization=organization)
-        stored = _stored_by_event_id(organization, clean)
-        fresh = _unique_new_events(clean, stored)
-        actors = _resolve_actors(organization, [event["actor"] for event in fresh], now)
-        chain = _chain_rows(organization, head, fresh, actors, recorded_via, now)
-        rows = _writer(len(fresh))(organization, chain, len(fresh)) if fresh else []
-        if rows:
-            head.seq, head.hash = rows[-1].seq, rows[-1].hash
-            head.save(update_fields=["seq", "hash"])
-            _count_actor_events(list(actors.values()), rows)
-            events_chained.send(sender=AuditEvent, organization=organization, events=rows)
-            _announce_on_commit(organization, rows)
+        return chain_locked(organization, head, clean, now)
+
+
+def chain_locked(organization: Organization, head: ChainHead, clean: list[dict], now) -> Recorded:
+    """Chain validated events after `head`, whose row the caller holds locked, in the caller's transaction."""
+    stored = _stored_by_event_id(organization, clean)
+    fresh = _unique_new_events(clean, stored)
+    actors = _resolve_actors(organization, [event["actor"] for event in fresh], now)
+    chain = _chain_rows(organization, head, fresh, actors, now)
+    rows = _writer(len(fresh))(organization, chain, len(fresh)) if fresh else []
+    if rows:
+        head.seq, head.hash = rows[-1].seq, rows[-1].hash
+        head.save(update_fields=["seq", "hash"])
+        _count_actor_events(list(actors.values()), rows)
+        events_chained.send(sender=AuditEvent, organization=organization, events=rows)
+        _announce_on_commit(organization, rows)
     by_event_id = {**stored, **{row.event_id: row for row in rows if row.event_id}}
     fresh_rows = iter(rows)
     ordered = [by_event_id[e["event_id"]] if e["event_id"] else next(fresh_rows) for e in clean]
     return Recorded(events=ordered, created=len(rows))
+
+
+def chain_pending() -> int:
+    """Chain the events that requests left pending (gave up waiting, or died); the sweeper's task runs this."""
+    return sequencer.chain_pending(chain_locked)
 
 
 def _announce_on_commit(organization, rows) -> None:
@@ -143,7 +162,7 @@ def _resolve_actors(organization, inputs, now) -> dict[tuple[str, str], Actor]:
     return found
 
 
-def _chain_rows(organization, head, fresh, actors, recorded_via, now):
+def _chain_rows(organization, head, fresh, actors, now):
     """Yield each new event's row with its link in the chain; a generator, so that a writer can stream rows
     to the database while the next ones are hashed."""
     seq, prev_hash = head.seq, head.hash
@@ -153,7 +172,7 @@ def _chain_rows(organization, head, fresh, actors, recorded_via, now):
         spec = spec_for(event["action"])
         actor = actors[(event["actor"]["kind"], event["actor"]["id"])]
         source = event["source"] or {}
-        ip, agent = source.get("ip"), source.get("user_agent")
+        ip, agent, recorded_via = source.get("ip"), source.get("user_agent"), event["recorded_via"]
         document = _hashed_document(organization, seq, event, spec, actor, ip, agent, recorded_at, recorded_via)
         event_hash = chain_hash(prev_hash, canonical_bytes(document))
         row = AuditEvent(
