@@ -50,30 +50,47 @@ def applies() -> bool:
 def record(organization: Organization, clean: list[dict], now, chain):
     """Chain `clean` (validated events, each with its recorded_via): (their stored events in order, how many new)."""
     with transaction.atomic():
-        head = ChainHead.objects.select_for_update(skip_locked=True).filter(organization=organization).first()
-        if head is not None:
+        with connection.cursor() as cursor:
+            cursor.execute(_TAKE_HEAD_IF_FREE, [organization.pk])
+            found = cursor.fetchone()
+        if found is not None:
+            head = ChainHead(organization=organization, seq=found[0], hash=found[1])
             mine = [_Item(None, None, event) for event in clean]
-            return _lead(organization, head, [*_pending(organization), *mine], None, now, chain)
+            return _lead(organization, head, [*(_pending(organization) if found[2] else []), *mine], None, now, chain)
     token = _park(organization, clean, now)
     return _wait_for_places(organization, token, chain)
 
 
+# One round trip: the head if no one holds it, and whether anything is pending to chain along.
+_TAKE_HEAD_IF_FREE = (
+    f"SELECT h.seq, h.hash, EXISTS (SELECT 1 FROM {_TABLE} p WHERE p.organization_id = h.organization_id "  # noqa: S608
+    f"AND p.event_pk IS NULL) FROM {ChainHead._meta.db_table} h WHERE h.organization_id = %s "
+    "FOR UPDATE OF h SKIP LOCKED")
+# One round trip: wait at most lock_timeout for the head (set_config runs before the row is locked).
+_WAIT_FOR_HEAD = (f"SELECT set_config('lock_timeout', %s, true), h.seq, h.hash "  # noqa: S608
+                  f"FROM {ChainHead._meta.db_table} h WHERE h.organization_id = %s FOR UPDATE")
+
+
 def _park(organization, clean, now) -> uuid.UUID:
+    """One autocommitted INSERT: the request's events are pending together, or not at all."""
     token = uuid.uuid4()
-    PendingEvent.objects.bulk_create(
-        PendingEvent(organization=organization, token=token, position=i, payload=_dumps(event), parked_at=now)
-        for i, event in enumerate(clean))
+    with connection.cursor() as cursor:
+        cursor.execute(f"INSERT INTO {_TABLE} (organization_id, token, position, payload, parked_at) "  # noqa: S608
+                       "SELECT %s, %s, n - 1, payload, %s FROM unnest(%s::text[]) WITH ORDINALITY AS v(payload, n)",
+                       [organization.pk, token, now, [_dumps(event) for event in clean]])
     return token
 
 
 def _wait_for_places(organization, token, chain):
+    wait = f"{int(settings.INGEST_CHAIN_WAIT * 1000)}ms"
     try:
         with transaction.atomic():
             with connection.cursor() as cursor:
-                cursor.execute("SET LOCAL lock_timeout = %s", [f"{int(settings.INGEST_CHAIN_WAIT * 1000)}ms"])
-            head = ChainHead.objects.select_for_update().get(organization=organization)
+                cursor.execute(_WAIT_FOR_HEAD, [wait, organization.pk])
+                _, seq, hash_ = cursor.fetchone()
             places = _collect(token)
             if not places:
+                head = ChainHead(organization=organization, seq=seq, hash=hash_)
                 return _lead(organization, head, _pending(organization), token, timezone.now(), chain)
     except OperationalError as error:
         if getattr(error.__cause__, "sqlstate", None) == "55P03":  # lock_not_available
