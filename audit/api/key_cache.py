@@ -18,7 +18,7 @@ from ..models.api_keys import hash_key
 LAST_USE_RESOLUTION = timedelta(seconds=60)  # last_used_at is written at most once a minute per key
 MAX_CACHED = 10_000
 
-_known: dict[str, tuple[float, ApiKey]] = {}  # key hash -> (trusted until, the key with its organization)
+_known: dict[str, tuple[float, ApiKey]] = {}  # key hash -> (when read, the key with its organization)
 _lock = threading.Lock()
 
 
@@ -26,7 +26,7 @@ def active_key(plain: str) -> ApiKey | None:
     """The unrevoked key with this plain value, with its organization; None when unknown or revoked."""
     digest = hash_key(plain)
     cached = _known.get(digest)
-    if cached is not None and cached[0] > time.monotonic():
+    if cached is not None and time.monotonic() - cached[0] < settings.API_KEY_CACHE_SECONDS:
         return cached[1]
     key = ApiKey.objects.select_related("organization").filter(key_hash=digest, revoked_at__isnull=True).first()
     with _lock:
@@ -35,7 +35,7 @@ def active_key(plain: str) -> ApiKey | None:
         else:
             if len(_known) >= MAX_CACHED:
                 _known.clear()
-            _known[digest] = (time.monotonic() + settings.API_KEY_CACHE_SECONDS, key)
+            _known[digest] = (time.monotonic(), key)
     return key
 
 
