@@ -180,6 +180,7 @@ TRAILPROOF_API_AUTH_FAILURES = (env_int("API_AUTH_FAILURE_LIMIT", 20), 300)
 # in the chain before a 503 (they stay pending and are chained next), and how long a looked-up API key is
 # trusted before it is read again (revoking through the application takes effect at once).
 INGEST_CHAIN_WAIT = env_int("INGEST_CHAIN_WAIT", 10)
+INGEST_GROUP_COMMIT = env_bool("INGEST_GROUP_COMMIT", True)  # off: every request holds the head (to compare)
 API_KEY_CACHE_SECONDS = env_int("API_KEY_CACHE_SECONDS", 5)
 SPECTACULAR_SETTINGS = {
     "TITLE": "Trailproof API",

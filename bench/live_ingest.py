@@ -21,12 +21,13 @@ from bench.api_ingest import _free_port
 RAW_TABLE = "bench_live_raw"
 
 
-def _start_server(port: int, workers: int, threads: int):
+def _start_server(port: int, workers: int, threads: int, group_commit: bool = True):
     import socket
     import subprocess
 
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "auditproject.settings_test", "LOG_LEVEL": "WARNING",
-           "API_WRITE_RATE": "10000000/minute"}  # measure ingest, not the throttle
+           "API_WRITE_RATE": "10000000/minute",  # measure ingest, not the throttle
+           "INGEST_GROUP_COMMIT": "1" if group_commit else "0"}
     server = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "auditproject.wsgi", "--workers", str(workers), "--threads", str(threads),
          "--worker-class", "gthread", "--bind", f"127.0.0.1:{port}", "--timeout", "300", "--log-level", "warning"],
@@ -123,6 +124,19 @@ def raw_single_row_rate(organization, connections: int, seconds: float) -> float
     return done / elapsed
 
 
+def _locked_phase(args, key):
+    """The same concurrent phase against a server with group commit off: today's lock held per request."""
+    port = _free_port()
+    server = _start_server(port, args.workers, args.threads, group_commit=False)
+    try:
+        _run_clients(port, key, args.workers * args.threads, 0, count=3, base=4900)
+        sent, elapsed, lats = _run_clients(port, key, args.clients, args.seconds, base=5000)
+    finally:
+        server.terminate()
+        server.wait()
+    return sent / elapsed, lats
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench live_ingest", description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=8, help="how long each concurrent phase runs")
@@ -131,6 +145,8 @@ def main(argv=None) -> int:
     parser.add_argument("--batches", type=int, default=10, help="batches of 1,000 events")
     parser.add_argument("--workers", type=int, default=3)
     parser.add_argument("--threads", type=int, default=4)
+    parser.add_argument("--compare", action="store_true",
+                        help="also run the concurrent phase with each request holding the chain head (no group commit)")
     args = parser.parse_args(argv)
 
     from bench.common import bench_organization, fmt_ms, fmt_rate, percentile, report, setup
@@ -157,6 +173,7 @@ def main(argv=None) -> int:
     finally:
         server.terminate()
         server.wait()
+    locked = _locked_phase(args, key) if args.compare else None
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE audit_auditevent")
     raw_single = raw_single_row_rate(organization, args.clients, args.seconds)
@@ -173,6 +190,9 @@ def main(argv=None) -> int:
         ("batches of 1,000, 1 client", f"{fmt_rate(api_batch)}, p50 {fmt_ms(percentile(batch_lats, 50))}"),
         ("  raw batched INSERT (executemany, 1,000 a batch)", fmt_rate(raw_batch)),
         ("  API / raw", f"{api_batch / raw_batch:.2f}  (target >= 0.5)"),
+        *([] if locked is None else [
+            (f"{args.clients} clients, each request holding the head", fmt_rate(locked[0])),
+            ("  p50 / p95", f"{fmt_ms(percentile(locked[1], 50))} / {fmt_ms(percentile(locked[1], 95))}")]),
         ("chain after the run", f"{'intact' if chain.ok else 'BROKEN'}, {chain.verified_through_seq:,} events"),
     ])
     return 0 if chain.ok else 1

@@ -44,21 +44,37 @@ class _Item:
 
 def applies() -> bool:
     """Group commit needs its own transactions: PostgreSQL, and not inside a caller's transaction."""
-    return connection.vendor == "postgresql" and not connection.in_atomic_block
+    return settings.INGEST_GROUP_COMMIT and connection.vendor == "postgresql" and not connection.in_atomic_block
 
 
 def record(organization: Organization, clean: list[dict], now, chain):
     """Chain `clean` (validated events, each with its recorded_via): (their stored events in order, how many new)."""
-    with transaction.atomic():
-        with connection.cursor() as cursor:
-            cursor.execute(_TAKE_HEAD_IF_FREE, [organization.pk])
-            found = cursor.fetchone()
-        if found is not None:
-            head = ChainHead(organization=organization, seq=found[0], hash=found[1])
-            mine = [_Item(None, None, event) for event in clean]
-            return _lead(organization, head, [*(_pending(organization) if found[2] else []), *mine], None, now, chain)
+    found = None
+    try:
+        with transaction.atomic():
+            with connection.cursor() as cursor:
+                cursor.execute(_TAKE_HEAD_IF_FREE, [organization.pk])
+                found = cursor.fetchone()
+            if found is not None:
+                head = ChainHead(organization=organization, seq=found[0], hash=found[1])
+                mine = [_Item(None, None, event) for event in clean]
+                group = [*(_pending(organization) if found[2] else []), *mine]
+                return _lead(organization, head, group, None, now, chain)
+    except Exception:
+        if found is None or not found[2]:
+            raise
+        logger.exception("Chaining %s's pending events with a request failed; chaining the request alone",
+                         organization.slug)
+        return _lead_alone(organization, clean, now, chain)
     token = _park(organization, clean, now)
     return _wait_for_places(organization, token, chain)
+
+
+def _lead_alone(organization, clean, now, chain):
+    """After a group failed: this request's events alone, so that one bad pending event cannot stop the rest."""
+    with transaction.atomic():
+        head = ChainHead.objects.select_for_update().get(organization=organization)
+        return _lead(organization, head, [_Item(None, None, event) for event in clean], None, now, chain)
 
 
 # One round trip: the head if no one holds it, and whether anything is pending to chain along.
@@ -82,7 +98,22 @@ def _park(organization, clean, now) -> uuid.UUID:
 
 
 def _wait_for_places(organization, token, chain):
-    wait = f"{int(settings.INGEST_CHAIN_WAIT * 1000)}ms"
+    try:
+        return _take_turn(organization, token, chain, f"{int(settings.INGEST_CHAIN_WAIT * 1000)}ms", alone=False)
+    except ChainBusy:
+        raise
+    except Exception:
+        logger.exception("Chaining %s's pending events failed; chaining one request's events alone",
+                         organization.slug)
+    try:
+        return _take_turn(organization, token, chain, f"{int(settings.INGEST_CHAIN_WAIT * 1000)}ms", alone=True)
+    except Exception:
+        PendingEvent.objects.filter(token=token, event_pk__isnull=True).delete()  # the error means: not recorded
+        raise
+
+
+def _take_turn(organization, token, chain, wait: str, *, alone: bool):
+    """Wait for the head; collect this request's places, or chain what is pending (or only its own events)."""
     try:
         with transaction.atomic():
             with connection.cursor() as cursor:
@@ -91,7 +122,8 @@ def _wait_for_places(organization, token, chain):
             places = _collect(token)
             if not places:
                 head = ChainHead(organization=organization, seq=seq, hash=hash_)
-                return _lead(organization, head, _pending(organization), token, timezone.now(), chain)
+                group = _pending(organization, token if alone else None)
+                return _lead(organization, head, group, token, timezone.now(), chain)
     except OperationalError as error:
         if getattr(error.__cause__, "sqlstate", None) == "55P03":  # lock_not_available
             raise ChainBusy(organization.slug) from None
@@ -123,9 +155,9 @@ def _freshness(events, before: int) -> list[bool]:
     return fresh
 
 
-def _pending(organization) -> list[_Item]:
-    rows = (PendingEvent.objects.filter(organization=organization, event_pk__isnull=True).order_by("id")
-            .values_list("id", "token", "payload"))
+def _pending(organization, token=None) -> list[_Item]:
+    rows = PendingEvent.objects.filter(organization=organization, event_pk__isnull=True)
+    rows = (rows if token is None else rows.filter(token=token)).order_by("id").values_list("id", "token", "payload")
     return [_Item(pk, token, _loads(payload)) for pk, token, payload in rows]
 
 
@@ -157,7 +189,10 @@ def chain_pending(chain) -> int:
     waiting = (PendingEvent.objects.filter(event_pk__isnull=True).values("organization")
                .annotate(n=Count("id")).values_list("organization", flat=True))
     for organization in Organization.objects.filter(pk__in=list(waiting)):
-        chained += _sweep(organization, chain)
+        try:
+            chained += _sweep(organization, chain)
+        except Exception:  # one organization's bad event must not keep the others waiting
+            logger.exception("Could not chain the pending events of %s", organization.slug)
     PendingEvent.objects.filter(event_pk__isnull=False, parked_at__lt=timezone.now() - SETTLED_ROWS_KEPT).delete()
     return chained
 

@@ -11,11 +11,14 @@ from pathlib import Path
 import orjson
 import pytest
 from django.db import connection, connections, transaction
+from django.utils import timezone
 
+from audit.events import events_chained
 from audit.models import AuditEvent, ChainHead, PendingEvent
 from audit.services.integrity import verify_chain
 from audit.services.recording import chain_pending, record_event
-from audit.services.sequencer import SETTLED_ROWS_KEPT, ChainBusy
+from audit.services.sequencer import SETTLED_ROWS_KEPT, ChainBusy, _park
+from audit.validation import validate_event
 from tests.factories import event_payload, make_organization
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -200,3 +203,22 @@ def test_the_sweeper_chains_what_nobody_is_waiting_for(settings):
     assert events[-1].event_id == "gave-up"
     record_event(organization=acme, event=event_payload(event_id="gave-up"), recorded_via="tests")  # the retry
     assert AuditEvent.objects.filter(organization=acme, event_id="gave-up").count() == 1
+
+
+def test_a_pending_event_that_cannot_be_chained_does_not_stop_the_others(caplog):
+    acme = make_organization("acme", "Acme Corp")
+    def refuse_poison(organization, events, **kwargs):
+        if any(e.event_id == "poison" for e in events):
+            raise RuntimeError("a listener refuses this event")
+
+    poison = {**validate_event(event_payload(event_id="poison"), now=timezone.now()), "recorded_via": "tests"}
+    _park(acme, [poison], poison["occurred_at"])  # left by a request that died
+    events_chained.connect(refuse_poison)
+    try:
+        stored = record_event(organization=acme, event=event_payload(event_id="fine"), recorded_via="tests")
+        assert chain_pending() == 0  # the sweeper logs it and goes on
+    finally:
+        events_chained.disconnect(refuse_poison)
+    assert stored.event_id == "fine" and assert_chain_sound(acme)[-1].pk == stored.pk
+    assert PendingEvent.objects.get(organization=acme).event_pk is None
+    assert "Could not chain the pending events of acme" in caplog.text
