@@ -36,13 +36,10 @@ class CallerRateThrottle(ScopedRateThrottle):
         window = int(now // self.duration)
         self.wait_seconds = (window + 1) * self.duration - now
         bucket = f"{self.key}:{window}"
-        if cache.add(bucket, 1, timeout=self.duration + 1):
-            return True
         try:
-            count = cache.incr(bucket)
-        except ValueError:  # expired between add and incr
-            cache.set(bucket, 1, timeout=self.duration + 1)
-            count = 1
+            count = cache.incr(bucket)  # one cache round trip for all but the window's first request
+        except ValueError:  # the window's first request (or its bucket expired)
+            count = 1 if cache.add(bucket, 1, timeout=self.duration + 1) else cache.incr(bucket)
         return count <= self.num_requests
 
     def wait(self):
