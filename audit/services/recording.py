@@ -72,8 +72,7 @@ def chain_locked(organization: Organization, head: ChainHead, clean: list[dict],
     rows = _writer(len(fresh))(organization, chain, len(fresh)) if fresh else []
     if rows:
         head.seq, head.hash = rows[-1].seq, rows[-1].hash
-        _move_head(head)
-        _count_actor_events(list(actors.values()), rows)
+        _move_head_and_count(head, list(actors.values()), rows)
         events_chained.send(sender=AuditEvent, organization=organization, events=rows)
         _announce_on_commit(organization, rows)
     by_event_id = {**stored, **{row.event_id: row for row in rows if row.event_id}}
@@ -85,6 +84,14 @@ def chain_locked(organization: Organization, head: ChainHead, clean: list[dict],
 def chain_pending() -> int:
     """Chain the events that requests left pending (gave up waiting, or died); the sweeper's task runs this."""
     return sequencer.chain_pending(chain_locked)
+
+
+def _move_head_and_count(head, actors, rows) -> None:
+    if connection.vendor == "postgresql":
+        _count_actor_events(actors, rows, head)  # one statement: the head moves with the tallies
+    else:
+        _move_head(head)
+        _count_actor_events(actors, rows)
 
 
 def _move_head(head) -> None:
@@ -315,7 +322,7 @@ def _writer(count: int):
     return _SMALL_WRITERS.get(connection.vendor, _write_with_orm)
 
 
-def _count_actor_events(actors, rows) -> None:
+def _count_actor_events(actors, rows, head=None) -> None:
     """Each actor's tally and first/last seen, and the name and email given last."""
     by_actor: dict[int, list] = {}
     for row in rows:
@@ -326,23 +333,32 @@ def _count_actor_events(actors, rows) -> None:
             actor.event_count += len(moments)
             actor.first_seen = min([actor.first_seen, *moments] if actor.first_seen else moments)
             actor.last_seen = max([actor.last_seen, *moments] if actor.last_seen else moments)
-    if actors:
+    if head is not None:
+        _update_actors_from_arrays(actors, head)
+    elif actors:
         (_update_actors_from_arrays if connection.vendor == "postgresql" else _update_actors_one_by_one)(actors)
 
 
 _TALLIED = ("name", "email", "event_count", "first_seen", "last_seen")
 
 
-def _update_actors_from_arrays(actors) -> None:
-    """PostgreSQL: one UPDATE joined to unnest()ed arrays (bulk_update's CASE chains cost far more)."""
+_HEAD_MOVE = f"WITH h AS (UPDATE {ChainHead._meta.db_table} SET seq = %s, hash = %s WHERE organization_id = %s) "  # noqa: S608
+
+
+def _update_actors_from_arrays(actors, head=None) -> None:
+    """PostgreSQL: one UPDATE joined to unnest()ed arrays (bulk_update's CASE chains cost far more); with
+    `head`, the chain head moves in the same statement."""
     table = Actor._meta.db_table
     types = {"name": "text", "email": "text", "event_count": "bigint", "first_seen": "timestamptz",
              "last_seen": "timestamptz"}
     arrays = ", ".join(f"%s::{types[name]}[]" for name in _TALLIED)
     sql = (f"UPDATE {table} AS a SET {', '.join(f'{name} = v.{name}' for name in _TALLIED)} "  # noqa: S608
            f"FROM unnest(%s::bigint[], {arrays}) AS v(id, {', '.join(_TALLIED)}) WHERE a.id = v.id")
+    moved = [] if head is None else [head.seq, head.hash, head.organization_id]
+    if head is not None:
+        sql = _HEAD_MOVE + sql
     with connection.cursor() as cursor:
-        cursor.execute(sql, [[actor.pk for actor in actors],
+        cursor.execute(sql, [*moved, [actor.pk for actor in actors],
                              *([getattr(actor, name) for actor in actors] for name in _TALLIED)])
 
 
