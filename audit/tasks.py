@@ -11,6 +11,7 @@ from .services.ingest import forget_old_idempotency_keys
 from .services.integrity import verify_and_record
 from .services.merkle_store import TreeIncomplete
 from .services.organizations import apply_retention
+from .services.recording import chain_pending
 from .services.retention import DEFAULT_BATCH, purge_bot
 from .services.verification import run_requested_verification
 
@@ -37,6 +38,12 @@ def summarize_trail_reads() -> int:
 @shared_task
 def forget_idempotency_keys() -> int:
     return forget_old_idempotency_keys()
+
+
+@shared_task
+def chain_pending_events() -> int:
+    """The sweeper of live ingest: chains events whose request gave up waiting or died (usually none)."""
+    return chain_pending()
 
 
 @shared_task

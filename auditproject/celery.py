@@ -25,4 +25,5 @@ app.conf.beat_schedule = {
     # Beat's heartbeat for /readyz, and the clock offset alert.
     "beat-tick": {"task": "syslog.beat_tick", "schedule": 30},
     "check-clock": {"task": "syslog.check_clock", "schedule": 300},
+    "chain-pending-events": {"task": "audit.tasks.chain_pending_events", "schedule": 60},
 }

@@ -7,13 +7,12 @@ import logging
 
 from django.conf import settings
 from django.core.cache import cache
-from django.utils import timezone
 from rest_framework import authentication, exceptions
 
 from ..acting import Acting, source_of
 from ..client_address import client_address
 from ..models import ApiKey
-from ..models.api_keys import hash_key
+from . import key_cache
 
 logger = logging.getLogger("audit.api.auth")
 
@@ -79,13 +78,10 @@ class ApiKeyAuthentication(authentication.BaseAuthentication):
         keyword, _, plain = header.partition(" ")
         if keyword != self.keyword or not plain.strip():
             _refuse(request, "Use the header 'Authorization: Bearer <key>'.")
-        key = (ApiKey.objects.select_related("organization")
-               .filter(key_hash=hash_key(plain.strip()), revoked_at__isnull=True).first())
+        key = key_cache.active_key(plain.strip())
         if key is None:
             _refuse(request, "Unknown or revoked API key.")
-        now = timezone.now()
-        if key.last_used_at is None or (now - key.last_used_at).total_seconds() > 60:
-            ApiKey.objects.filter(pk=key.pk).update(last_used_at=now)
+        key_cache.note_use(key)
         return ApiKeyPrincipal(key), key
 
     def authenticate_header(self, request):

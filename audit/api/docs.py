@@ -160,7 +160,9 @@ def _errors(*codes):
     text = {400: "Invalid input: every invalid field is named.", 401: "Missing, unknown or revoked API key.",
             403: "The key lacks the scope, or the object is another organization's.", 404: "Unknown id.",
             413: "Over 1,000 events or 5 MiB.", 422: "Idempotency-Key reused with a different body.",
-            429: "Throttled; see the Retry-After header."}
+            429: "Throttled; see the Retry-After header.",
+            503: "The organization's chain stayed busy: the events are pending and will be recorded; retry after "
+                 "Retry-After with the same event_id to get them."}
     return {code: OpenApiResponse(ERROR, description=text[code]) for code in (401, 403, 429, *codes)}
 
 
@@ -195,7 +197,7 @@ ingest = extend_schema(
         "Retrying a request with the same key and body returns what the first one stored, with 200."))],
     responses={201: OpenApiResponse(STORED, description="Stored: the event, or {\"events\": [...]} in order."),
                200: OpenApiResponse(STORED, description="Every event was already stored under its event_id."),
-               **_errors(400, 413, 422)},
+               **_errors(400, 413, 422, 503)},
 )
 event_detail = extend_schema(operation_id="events_retrieve", summary="One event with every stored field",
                              responses={200: Event, **_errors(404)})

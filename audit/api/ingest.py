@@ -7,6 +7,7 @@ from rest_framework.response import Response
 from ..documents import event_document
 from ..services.ingest import IdempotencyConflict, body_hash, ingest
 from ..services.recording import MAX_BATCH
+from ..services.sequencer import ChainBusy
 from ..validation import CONTROL_RE, EventValidationError
 from .parsers import is_json
 
@@ -17,6 +18,13 @@ MAX_IDEMPOTENCY_KEY = 255
 class PayloadTooLarge(APIException):
     status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
     default_detail = "The request is too large."
+
+
+class ChainBusyError(APIException):
+    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
+    default_detail = ("The organization's chain is busy: the events are pending and will be recorded shortly. "
+                      "Retry with the same event_id to get them.")
+    wait = 1  # answered as Retry-After
 
 
 class IdempotencyKeyReused(APIException):
@@ -87,6 +95,8 @@ def handle_ingest(request, *, organization, recorded_via: str) -> Response:
                         idempotency_key=key, request_hash=body_hash(body) if key else "")
     except IdempotencyConflict:
         raise IdempotencyKeyReused() from None
+    except ChainBusy:
+        raise ChainBusyError() from None
     except EventValidationError as error:
         if batch and len(events) == 1:  # a batch of one still names its event by index
             error.errors = [{"index": 0, **e} if "index" not in e else e for e in error.errors]

@@ -18,6 +18,7 @@ from ..catalog import Store, spec_for
 from ..events import events_chained, events_recorded
 from ..models import Actor, AuditEvent, ChainHead, EventTarget, Organization
 from ..validation import EventValidationError, validate_event
+from . import sequencer
 
 MAX_BATCH = 1000
 
@@ -50,26 +51,56 @@ def record_events(*, organization: Organization, events: list[dict], recorded_vi
     """Record 1 to 1,000 events all or nothing; an `event_id` already stored returns the stored event.
 
     `from_integration`: the events come from outside (ingest), which may not use the reserved actions and actors.
+    Inside a transaction (and on SQLite) the events are chained in it, under the chain head's lock; on
+    PostgreSQL outside one, concurrent requests are chained together by audit.services.sequencer.
     """
     now = timezone.now()
     clean = _validate_batch(events, now, from_integration)
+    for event in clean:
+        event["recorded_via"] = recorded_via
+    if sequencer.applies():
+        return Recorded(*sequencer.record(organization, clean, now, chain_locked))
     with transaction.atomic():
         head = ChainHead.objects.select_for_update().get(organization=organization)
-        stored = _stored_by_event_id(organization, clean)
-        fresh = _unique_new_events(clean, stored)
-        actors = _resolve_actors(organization, [event["actor"] for event in fresh], now)
-        chain = _chain_rows(organization, head, fresh, actors, recorded_via, now)
-        rows = _writer(len(fresh))(organization, chain, len(fresh)) if fresh else []
-        if rows:
-            head.seq, head.hash = rows[-1].seq, rows[-1].hash
-            head.save(update_fields=["seq", "hash"])
-            _count_actor_events(list(actors.values()), rows)
-            events_chained.send(sender=AuditEvent, organization=organization, events=rows)
-            _announce_on_commit(organization, rows)
+        return chain_locked(organization, head, clean, now)
+
+
+def chain_locked(organization: Organization, head: ChainHead, clean: list[dict], now) -> Recorded:
+    """Chain validated events after `head`, whose row the caller holds locked, in the caller's transaction."""
+    stored = _stored_by_event_id(organization, clean)
+    fresh = _unique_new_events(clean, stored)
+    actors = _resolve_actors(organization, [event["actor"] for event in fresh], now)
+    chain = _chain_rows(organization, head, fresh, actors, now)
+    rows = _writer(len(fresh))(organization, chain, len(fresh)) if fresh else []
+    if rows:
+        head.seq, head.hash = rows[-1].seq, rows[-1].hash
+        _move_head_and_count(head, list(actors.values()), rows)
+        events_chained.send(sender=AuditEvent, organization=organization, events=rows)
+        _announce_on_commit(organization, rows)
     by_event_id = {**stored, **{row.event_id: row for row in rows if row.event_id}}
     fresh_rows = iter(rows)
     ordered = [by_event_id[e["event_id"]] if e["event_id"] else next(fresh_rows) for e in clean]
     return Recorded(events=ordered, created=len(rows))
+
+
+def chain_pending() -> int:
+    """Chain the events that requests left pending (gave up waiting, or died); the sweeper's task runs this."""
+    return sequencer.chain_pending(chain_locked)
+
+
+def _move_head_and_count(head, actors, rows) -> None:
+    if connection.vendor == "postgresql":
+        _count_actor_events(actors, rows, head)  # one statement: the head moves with the tallies
+    else:
+        _move_head(head)
+        _count_actor_events(actors, rows)
+
+
+def _move_head(head) -> None:
+    quote = connection.ops.quote_name
+    with connection.cursor() as cursor:  # plain SQL: this runs once per live request
+        cursor.execute(f"UPDATE {quote(ChainHead._meta.db_table)} SET {quote('seq')} = %s, {quote('hash')} = %s "  # noqa: S608
+                       f"WHERE {quote('organization_id')} = %s", [head.seq, head.hash, head.organization_id])
 
 
 def _announce_on_commit(organization, rows) -> None:
@@ -101,11 +132,21 @@ def _validate_batch(events, now, from_integration=False) -> list[dict]:
 
 def _stored_by_event_id(organization, clean) -> dict[str, AuditEvent]:
     event_ids = {e["event_id"] for e in clean if e["event_id"]}
-    if not event_ids:
+    if not event_ids or not _any_stored(organization, event_ids):
         return {}
     stored = (AuditEvent.objects.filter(organization=organization, event_id__in=event_ids)
               .select_related("organization", "actor"))
     return {event.event_id: event for event in stored}
+
+
+def _any_stored(organization, event_ids) -> bool:
+    """The usual answer is no: asked without building an ORM query (live ingest asks once per request)."""
+    quote = connection.ops.quote_name
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT 1 FROM {quote(AuditEvent._meta.db_table)} WHERE {quote('organization_id')} = %s "  # noqa: S608
+                       f"AND {quote('event_id')} IN ({', '.join(['%s'] * len(event_ids))}) LIMIT 1",
+                       [organization.pk, *event_ids])
+        return cursor.fetchone() is not None
 
 
 def _unique_new_events(clean, stored) -> list[dict]:
@@ -128,7 +169,7 @@ def _resolve_actors(organization, inputs, now) -> dict[tuple[str, str], Actor]:
         return {}
     found = {
         (actor.kind, actor.external_id): actor
-        for actor in Actor.objects.filter(organization=organization, external_id__in={k[1] for k in wanted})
+        for actor in _actors_named(organization, {k[1] for k in wanted})
         if (actor.kind, actor.external_id) in wanted
     }
     missing = [Actor(organization=organization, kind=kind, external_id=actor_id, name=a["name"] or "",
@@ -136,9 +177,9 @@ def _resolve_actors(organization, inputs, now) -> dict[tuple[str, str], Actor]:
                for (kind, actor_id), a in wanted.items() if (kind, actor_id) not in found]
     if missing:
         Actor.objects.bulk_create(missing, ignore_conflicts=True)
-        found.update({(actor.kind, actor.external_id): actor for actor in Actor.objects.filter(
-            organization=organization, external_id__in={a.external_id for a in missing})
-            if (actor.kind, actor.external_id) in wanted})
+        found.update({(actor.kind, actor.external_id): actor
+                      for actor in _actors_named(organization, {a.external_id for a in missing})
+                      if (actor.kind, actor.external_id) in wanted})
     for key, given in wanted.items():
         actor = found[key]
         if actor.erased_at is None and actor.kind != "bot":  # the bot's name is the deployment's
@@ -147,7 +188,24 @@ def _resolve_actors(organization, inputs, now) -> dict[tuple[str, str], Actor]:
     return found
 
 
-def _chain_rows(organization, head, fresh, actors, recorded_via, now):
+_ACTOR_COLUMNS = [field.attname for field in Actor._meta.concrete_fields]
+
+
+def _actors_named(organization, external_ids) -> list[Actor]:
+    """The organization's actors with these ids; on PostgreSQL read with plain SQL (cheaper than building the
+    ORM query, and psycopg already hands over aware datetimes)."""
+    if connection.vendor != "postgresql":
+        return list(Actor.objects.filter(organization=organization, external_id__in=external_ids))
+    with connection.cursor() as cursor:
+        cursor.execute(_ACTORS_NAMED, [organization.pk, list(external_ids)])
+        return [Actor.from_db(connection.alias, _ACTOR_COLUMNS, row) for row in cursor.fetchall()]
+
+
+_ACTORS_NAMED = (f"SELECT {', '.join(Actor._meta.get_field(c).column for c in _ACTOR_COLUMNS)} "  # noqa: S608
+                 f"FROM {Actor._meta.db_table} WHERE organization_id = %s AND external_id = ANY(%s)")
+
+
+def _chain_rows(organization, head, fresh, actors, now):
     """Yield each new event's row with its link in the chain; a generator, so that a writer can stream rows
     to the database while the next ones are hashed."""
     seq, prev_hash = head.seq, head.hash
@@ -157,7 +215,7 @@ def _chain_rows(organization, head, fresh, actors, recorded_via, now):
         spec = spec_for(event["action"])
         actor = actors[(event["actor"]["kind"], event["actor"]["id"])]
         source = event["source"] or {}
-        ip, agent = source.get("ip"), source.get("user_agent")
+        ip, agent, recorded_via = source.get("ip"), source.get("user_agent"), event["recorded_via"]
         document = _hashed_document(organization, seq, event, spec, actor, ip, agent, recorded_at, recorded_via)
         event_hash = chain_hash(prev_hash, canonical_bytes(document))
         row = AuditEvent(
@@ -229,15 +287,44 @@ def _write_with_copy(organization, chain, count) -> list[AuditEvent]:
     return rows
 
 
+def _write_in_one_statement(organization, chain, count) -> list[AuditEvent]:
+    """PostgreSQL, a few rows (live ingest): the events and their targets in one round trip, from arrays."""
+    rows = list(chain)
+    columns = [list(column) for column in zip(*(_row_values(row) for row in rows), strict=True)][1:]
+    for i in _JSON_COLUMNS:
+        columns[i - 1] = [None if v is None else orjson.dumps(v).decode() for v in columns[i - 1]]
+    targets = [(row.seq, t["type"], t["id"]) for row in rows for t in row.targets]
+    with connection.cursor() as cursor:
+        cursor.execute(_ONE_STATEMENT, [*columns, organization.pk,
+                                        *([list(c) for c in zip(*targets, strict=True)] if targets else [[], [], []])])
+        ids = dict((seq, pk) for pk, seq in cursor.fetchall())
+    for row in rows:
+        row.pk = ids[row.seq]
+        row._state.adding, row._state.db = False, connection.alias
+    return rows
+
+
+_ONE_STATEMENT = (
+    f"WITH e AS (INSERT INTO {AuditEvent._meta.db_table} ({_COLUMNS.split(', ', 1)[1]}) "  # noqa: S608
+    "SELECT * FROM unnest({arrays}) RETURNING id, seq), "
+    f"t AS (INSERT INTO {EventTarget._meta.db_table} (event_id, organization_id, target_type, target_id) "
+    "SELECT e.id, %s, v.type, v.id FROM unnest(%s::bigint[], %s::text[], %s::text[]) AS v(seq, type, id) "
+    "JOIN e ON e.seq = v.seq) SELECT id, seq FROM e"
+).replace("{arrays}", ", ".join(f"%s::{field.db_type(connection)}[]"
+                                  for field in AuditEvent._meta.concrete_fields[1:]))
+
 _WRITERS = {"postgresql": _write_with_copy}
+_SMALL_WRITERS = {"postgresql": _write_in_one_statement}
 COPY_FROM_ROWS = 20  # below this, one INSERT ... RETURNING beats the extra round trips of nextval and COPY
 
 
 def _writer(count: int):
-    return _WRITERS.get(connection.vendor, _write_with_orm) if count >= COPY_FROM_ROWS else _write_with_orm
+    if count >= COPY_FROM_ROWS:
+        return _WRITERS.get(connection.vendor, _write_with_orm)
+    return _SMALL_WRITERS.get(connection.vendor, _write_with_orm)
 
 
-def _count_actor_events(actors, rows) -> None:
+def _count_actor_events(actors, rows, head=None) -> None:
     """Each actor's tally and first/last seen, and the name and email given last."""
     by_actor: dict[int, list] = {}
     for row in rows:
@@ -248,23 +335,32 @@ def _count_actor_events(actors, rows) -> None:
             actor.event_count += len(moments)
             actor.first_seen = min([actor.first_seen, *moments] if actor.first_seen else moments)
             actor.last_seen = max([actor.last_seen, *moments] if actor.last_seen else moments)
-    if actors:
+    if head is not None:
+        _update_actors_from_arrays(actors, head)
+    elif actors:
         (_update_actors_from_arrays if connection.vendor == "postgresql" else _update_actors_one_by_one)(actors)
 
 
 _TALLIED = ("name", "email", "event_count", "first_seen", "last_seen")
 
 
-def _update_actors_from_arrays(actors) -> None:
-    """PostgreSQL: one UPDATE joined to unnest()ed arrays (bulk_update's CASE chains cost far more)."""
+_HEAD_MOVE = f"WITH h AS (UPDATE {ChainHead._meta.db_table} SET seq = %s, hash = %s WHERE organization_id = %s) "  # noqa: S608
+
+
+def _update_actors_from_arrays(actors, head=None) -> None:
+    """PostgreSQL: one UPDATE joined to unnest()ed arrays (bulk_update's CASE chains cost far more); with
+    `head`, the chain head moves in the same statement."""
     table = Actor._meta.db_table
     types = {"name": "text", "email": "text", "event_count": "bigint", "first_seen": "timestamptz",
              "last_seen": "timestamptz"}
     arrays = ", ".join(f"%s::{types[name]}[]" for name in _TALLIED)
     sql = (f"UPDATE {table} AS a SET {', '.join(f'{name} = v.{name}' for name in _TALLIED)} "  # noqa: S608
            f"FROM unnest(%s::bigint[], {arrays}) AS v(id, {', '.join(_TALLIED)}) WHERE a.id = v.id")
+    moved = [] if head is None else [head.seq, head.hash, head.organization_id]
+    if head is not None:
+        sql = _HEAD_MOVE + sql
     with connection.cursor() as cursor:
-        cursor.execute(sql, [[actor.pk for actor in actors],
+        cursor.execute(sql, [*moved, [actor.pk for actor in actors],
                              *([getattr(actor, name) for actor in actors] for name in _TALLIED)])
 
 
