@@ -158,8 +158,9 @@ blueprint_versions = extend_schema(operation_id="blueprint_versions",
                                    summary="Published versions, newest first, each merging its draft edits",
                                    responses={200: VersionPage, **_errors(404)})
 version_compare = extend_schema(operation_id="blueprint_version_compare",
-                                parameters=[OpenApiParameter(name, int, OpenApiParameter.PATH, description=text)
-                                            for name, text in (("a", "A published version."),
-                                                               ("b", "Another published version."))],
+                                # Strings, as the URL takes them: anything but a published version's number is a 404.
+                                parameters=[OpenApiParameter(name, str, OpenApiParameter.PATH, description=text)
+                                            for name, text in (("a", "A published version's number."),
+                                                               ("b", "Another published version's number."))],
                                 summary="Two published versions compared field by field",
                                 responses={200: Comparison, **_errors(404)})

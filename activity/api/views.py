@@ -169,15 +169,11 @@ VERSION_NUMBER = re.compile(r"[1-9][0-9]{0,8}")
 
 
 class VersionCompareView(ActivityView):
-    def initial(self, request, *args, **kwargs):
-        """Every method, OPTIONS included, answers a JSON 404 for versions that are not whole numbers."""
-        super().initial(request, *args, **kwargs)
-        if not all(VERSION_NUMBER.fullmatch(kwargs[name]) for name in ("a", "b")):
-            raise NotFound("Versions are positive whole numbers.")
-
     @docs.version_compare
     def get(self, request, blueprint_id, a, b):
         blueprint = _blueprint(self, blueprint_id)
+        if not (VERSION_NUMBER.fullmatch(a) and VERSION_NUMBER.fullmatch(b)):  # a JSON 404, not the router's
+            raise NotFound("Versions are positive whole numbers.")
         older, newer = version_of(blueprint, int(a)), version_of(blueprint, int(b))
         if older is None or newer is None:
             raise NotFound("No such published version of this blueprint.")
