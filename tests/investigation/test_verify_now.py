@@ -4,6 +4,7 @@ from datetime import timedelta
 
 import pytest
 from django.utils import timezone
+from kombu import pools
 
 from audit.models import AuditEvent, IntegrityCheck, VerificationRequest
 from auditproject.celery import app
@@ -48,10 +49,10 @@ def through_the_broker():
 
 
 def _fresh_connections():
-    """Producers made for another broker earlier in this process are dropped, not reused."""
-    if app._pool is not None:
-        app._pool.force_close_all()
-        app._pool = None
+    """Producers made for another broker earlier in this process are dropped, not reused. Kombu keeps its pools
+    in a registry every app in the process shares: reset it rather than close a pool another app still holds."""
+    pools.reset()
+    app._pool = None
     app.amqp._producer_pool = None
 
 
