@@ -4,7 +4,7 @@ PY := $(VENV)/bin/python
 PG := postgres://postgres:postgres@127.0.0.1:5432
 PG_ENV := DATABASE_URL=$(PG)/trailproof SYSLOG_DATABASE_URL=$(PG)/trailproof_syslog
 SQLITE_ENV := DATABASE_URL=sqlite:///var/test-main.sqlite3 SYSLOG_DATABASE_URL=sqlite:///var/test-syslog.sqlite3
-PYTEST_ARGS ?=
+PYTEST_ARGS ?= -n 2
 
 .PHONY: install demo serve test test-postgres test-sqlite lint services bench
 
