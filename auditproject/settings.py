@@ -96,7 +96,7 @@ DATABASES = {
     "syslog": _database(env_str("SYSLOG_DATABASE_URL")
                         or f"sqlite:///{BASE_DIR / 'var' / 'trailproof-syslog.sqlite3'}", "trailproof_syslog"),
 }
-# Retention (docs/readme/h5-retention.md): migrations run as the owner of the tables, the application as a role
+# Retention (README, "Retention that can be proven"): migrations run as the owner of the tables, the application as a role
 # that may only add and read audit rows. With DATABASE_MIGRATE_URL set, `manage.py migrate --database migrate`
 # migrates as that owner and grants the application's role (DATABASE_URL's user) exactly what it needs.
 DATABASE_MIGRATE_URL = env_str("DATABASE_MIGRATE_URL") or None
@@ -218,7 +218,7 @@ TRUSTED_PROXIES = env_networks("TRUSTED_PROXIES")
 TRUSTED_PROXY_HOPS = env_int("TRUSTED_PROXY_HOPS", 0)
 if TRUSTED_PROXY_HOPS < 0 or (TRUSTED_PROXIES and TRUSTED_PROXY_HOPS):
     raise ImproperlyConfigured("Set TRUSTED_PROXIES or TRUSTED_PROXY_HOPS (a number of hops, 0 or more), not both.")
-# Live ingest on PostgreSQL (docs/readme/h9-live-ingest.md): how long a request waits for its events' places
+# Live ingest on PostgreSQL (README, "Live ingest"): how long a request waits for its events' places
 # in the chain before a 503 (they stay pending and are chained next), and how long a looked-up API key is
 # trusted before it is read again (revoking through the application takes effect at once).
 INGEST_CHAIN_WAIT = env_int("INGEST_CHAIN_WAIT", 10)

@@ -8,7 +8,7 @@ chains everything pending in one transaction: it is the leader, the sequencer of
 itself is `recording.chain_locked`, handed in by `record_events`, so every event still gets its `seq`, its
 `events_chained` signal and its tallies in the transaction that chains it, whoever runs it.
 
-Failure cases (docs/readme/h9-live-ingest.md): a request killed after parking leaves rows that the next
+Failure cases (README, "Live ingest"): a request killed after parking leaves rows that the next
 leader (or `chain_pending`, run every minute) chains exactly once; a leader killed mid-transaction rolls back
 and its group stays pending; past `INGEST_CHAIN_WAIT` seconds a request gives up with ChainBusy (HTTP 503)
 and its events stay pending, to be chained by the next leader.

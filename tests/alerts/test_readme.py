@@ -3,7 +3,7 @@ from pathlib import Path
 
 from syslog.alerts.rules import RULES
 
-README = Path(__file__).resolve().parents[2] / "docs" / "readme" / "h7-alerts-health.md"
+README = Path(__file__).resolve().parents[2] / "README.md"
 
 
 def test_every_rule_is_documented_with_its_defaults():

@@ -14,7 +14,7 @@ from tests.factories import make_organization
 
 pytestmark = [pytest.mark.postgres_only, pytest.mark.django_db(databases=["default", "syslog"], transaction=True)]
 ROOT = Path(__file__).resolve().parents[2]
-DOC = ROOT / "docs" / "readme" / "h1-security-admin.md"
+DOC = ROOT / "README.md"
 
 
 def readme_block() -> str:
