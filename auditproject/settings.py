@@ -96,8 +96,8 @@ DATABASES = {
     "syslog": _database(env_str("SYSLOG_DATABASE_URL")
                         or f"sqlite:///{BASE_DIR / 'var' / 'trailproof-syslog.sqlite3'}", "trailproof_syslog"),
 }
-# Retention (README, "Retention that can be proven"): migrations run as the owner of the tables, the application as a role
-# that may only add and read audit rows. With DATABASE_MIGRATE_URL set, `manage.py migrate --database migrate`
+# Retention (README, "Retention that can be proven"): migrations run as the owner of the tables, the application
+# as a role that may only add and read audit rows. With DATABASE_MIGRATE_URL set, `manage.py migrate --database migrate`
 # migrates as that owner and grants the application's role (DATABASE_URL's user) exactly what it needs.
 DATABASE_MIGRATE_URL = env_str("DATABASE_MIGRATE_URL") or None
 if DATABASE_MIGRATE_URL:
