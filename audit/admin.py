@@ -111,7 +111,8 @@ class ScopedAdmin(AllowListedLookups, admin.ModelAdmin):
     def _organization_of(self, request, args):
         """The organization of the object refused, so a superuser's refusal is recorded somewhere."""
         object_id = args[0] if args and isinstance(args[0], str) else None
-        obj = self.get_queryset(request).filter(pk=object_id).first() if object_id and object_id.isdigit() else None
+        plain = bool(object_id) and object_id.isascii() and object_id.isdigit()  # "²".isdigit() is True too
+        obj = self.get_queryset(request).filter(pk=object_id).first() if plain else None
         return obj if isinstance(obj, Organization) else getattr(obj, "organization", None)
 
     def changelist_view(self, request, extra_context=None):
@@ -264,14 +265,14 @@ class ActorEventsFilter(admin.SimpleListFilter):
         chosen = self.value()
         actors = Actor.objects.filter(organization__in=visible_organizations(request), kind="bot") \
             if not request.user.is_superuser else Actor.objects.none()
-        if chosen and chosen.isdigit():
+        if chosen and chosen.isascii() and chosen.isdigit():
             actors = actors | model_admin.scoped_actors(request).filter(pk=chosen)
         return [(str(actor.pk), str(actor)) for actor in actors]
 
     def queryset(self, request, queryset):
         value = self.value()
         if value:
-            return queryset.filter(actor_id=value) if value.isdigit() else queryset.none()
+            return queryset.filter(actor_id=value) if value.isascii() and value.isdigit() else queryset.none()
         return queryset
 
 
@@ -285,7 +286,7 @@ class OrganizationFilter(admin.SimpleListFilter):
 
     def queryset(self, request, queryset):
         value = self.value()
-        return queryset.filter(organization_id=value) if value and value.isdigit() else queryset
+        return queryset.filter(organization_id=value) if value and value.isascii() and value.isdigit() else queryset
 
 
 class CategoryFilter(admin.SimpleListFilter):

@@ -85,7 +85,7 @@ def blueprint_detail(request, blueprint_id):
     if blueprint is None:
         not_visible(request, "blueprint")
     a, b = request.GET.get("a", ""), request.GET.get("b", "")
-    if a.isdigit() and b.isdigit() and len(a) < 10 and len(b) < 10:  # the compare form, which needs no script
+    if all(v.isascii() and v.isdigit() and len(v) < 10 for v in (a, b)):  # the compare form, which needs no script
         return redirect("activity:version-compare", blueprint.blueprint_id, int(a), int(b))
     tab, versions = _tab(request), list(versions_of(blueprint))
     context = {"blueprint": blueprint, "tab": tab, "versions": versions}

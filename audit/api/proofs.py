@@ -25,7 +25,7 @@ def _size(params, name: str, *, required: bool) -> int | None:
         if required:
             raise ValidationError({name: ["This parameter is required."]})
         return None
-    if not raw.isdigit() or not 1 <= int(raw) <= MAX_SIZE:
+    if not (raw.isascii() and raw.isdigit()) or not 1 <= int(raw) <= MAX_SIZE:
         raise ValidationError({name: ["Must be a positive whole number (a checkpoint's tree size)."]})
     return int(raw)
 
