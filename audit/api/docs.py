@@ -162,7 +162,8 @@ def _errors(*codes):
             413: "Over 1,000 events or 5 MiB.", 422: "Idempotency-Key reused with a different body.",
             429: "Throttled; see the Retry-After header.",
             503: "The organization's chain stayed busy: the events are pending and will be recorded; retry after "
-                 "Retry-After with the same event_id to get them."}
+                 "Retry-After with the same event_id to get them. Or the audit store refused the write (nothing was "
+                 "recorded, the operators are alerted); retry later with the same event_id."}
     return {code: OpenApiResponse(ERROR, description=text[code]) for code in (401, 403, 429, *codes)}
 
 

@@ -1,5 +1,8 @@
 """Reading an ingest request: body and batch limits first, then JSON, then the one recording path."""
+import logging
+
 import orjson
+from django.db import DatabaseError, IntegrityError
 from rest_framework import status
 from rest_framework.exceptions import APIException, NotFound, UnsupportedMediaType, ValidationError
 from rest_framework.response import Response
@@ -10,6 +13,8 @@ from ..services.recording import MAX_BATCH
 from ..services.sequencer import ChainBusy
 from ..validation import CONTROL_RE, EventValidationError
 from .parsers import is_json
+
+logger = logging.getLogger("trailproof.ingest")
 
 MAX_BODY_BYTES = 5 * 1024 * 1024
 MAX_IDEMPOTENCY_KEY = 255
@@ -25,6 +30,13 @@ class ChainBusyError(APIException):
     default_detail = ("The organization's chain is busy: the events are pending and will be recorded shortly. "
                       "Retry with the same event_id to get them.")
     wait = 1  # answered as Retry-After
+
+
+class StoreRefusedWrite(APIException):
+    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
+    default_detail = ("The audit store refused the write: nothing was recorded. Retry later with the same "
+                      "event_id; the operators have been alerted.")
+    wait = 30  # answered as Retry-After
 
 
 class IdempotencyKeyReused(APIException):
@@ -97,6 +109,13 @@ def handle_ingest(request, *, organization, recorded_via: str) -> Response:
         raise IdempotencyKeyReused() from None
     except ChainBusy:
         raise ChainBusyError() from None
+    except IntegrityError:
+        raise
+    except DatabaseError as error:
+        # The class and the organization only: the server's text can hold values from the refused rows.
+        logger.error("The audit store refused a write for organization %s: %s", organization.pk,
+                     type(error).__name__)
+        raise StoreRefusedWrite() from None
     except EventValidationError as error:
         if batch and len(events) == 1:  # a batch of one still names its event by index
             error.errors = [{"index": 0, **e} if "index" not in e else e for e in error.errors]

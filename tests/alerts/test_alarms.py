@@ -9,6 +9,7 @@ from django.core.management import call_command
 from standardwebhooks.webhooks import Webhook
 
 from audit.acting import Acting
+from audit.models import AuditEvent
 from audit.tasks import verify_all_chains
 from syslog.alerts.evaluate import Hit, evaluate
 from syslog.models import Alert, OutboxItem, SystemLogEntry
@@ -89,15 +90,20 @@ CREATE TRIGGER tests_disk_full BEFORE INSERT ON audit_auditevent FOR EACH ROW EX
 
 
 @pytest.mark.postgres_only
-def test_the_store_refusing_writes_raises_a_critical_alert_in_the_system_log(org):
+def test_the_store_refusing_writes_answers_503_and_raises_a_critical_alert_in_the_system_log(org, caplog):
     api = key_client(org, "events:write")
     api.raise_request_exception = False
+    before = AuditEvent.objects.filter(organization=org).count()
     raw_sql(DISK_FULL)
     try:
         response = api.post("/api/v1/events", event_payload(), format="json")
     finally:
         raw_sql("DROP TRIGGER tests_disk_full ON audit_auditevent; DROP FUNCTION tests_disk_full();")
-    assert response.status_code == 500
+    assert response.status_code == 503 and response.headers["Retry-After"] == "30"
+    assert response.json()["errors"][0]["message"].startswith("The audit store refused the write")
+    assert "could not extend" not in response.content.decode()
+    assert AuditEvent.objects.filter(organization=org).count() == before
+    assert f"The audit store refused a write for organization {org.pk}: OperationalError" in caplog.text
     [alert] = Alert.objects.filter(organization_id=org.pk, rule="store.refused_writes")
     entry = SystemLogEntry.objects.get(pk=alert.entry_id)
     assert (entry.kind, entry.severity, entry.details["error"]) == ("alert.raised", "critical", "OperationalError")
