@@ -4,11 +4,14 @@ Secrets never appear: webhook signing secrets and SMTP passwords are left out of
 only safe fields can be filtered or searched.
 """
 from django.contrib import admin
+from django.urls import reverse
+from django.utils.html import format_html
+from django.utils.http import urlencode
 
 from audit.admin import ScopedAdmin
-from audit.models import Membership, Role
+from audit.models import Membership, Organization, Role
 
-from .models import OrganizationMailServer, SystemLogEntry, WebhookDelivery, WebhookEndpoint
+from .models import Alert, OrganizationMailServer, SystemLogEntry, WebhookDelivery, WebhookEndpoint
 
 
 def administered_organization_ids(request) -> list[int]:
@@ -69,3 +72,41 @@ class WebhookDeliveryAdmin(SystemLogScopedAdmin):
 class OrganizationMailServerAdmin(SystemLogScopedAdmin):
     list_display = ("organization_id", "host", "port", "security", "username", "updated_at")
     fields = ("organization_id", "host", "port", "security", "username", "from_email", "updated_at")
+
+
+class AlertStateFilter(admin.SimpleListFilter):
+    title = "state"
+    parameter_name = "state"
+
+    def lookups(self, request, model_admin):
+        return [("open", "Open"), ("acknowledged", "Acknowledged")]
+
+    def queryset(self, request, queryset):
+        if self.value() in ("open", "acknowledged"):
+            return queryset.filter(acknowledged_at__isnull=self.value() == "open")
+        return queryset
+
+
+@admin.register(Alert)
+class AlertAdmin(ScopedAdmin):
+    """Alerts for the organizations the person investigates (as on the Alerts page); acknowledged there."""
+
+    organization_path = "organization_id"
+    list_display = ("raised_at", "organization_id", "severity", "rule", "message", "count", "last_seen_at",
+                    "acknowledged_at", "acknowledged_by")
+    list_filter = ("severity", "rule", AlertStateFilter)
+    search_fields = ("message", "subject")
+    fields = ("organization_id", "rule", "severity", "subject", "message", "count", "window_minutes", "raised_at",
+              "last_seen_at", "acknowledged_at", "acknowledged_by", "acknowledgement_note", "entry",
+              "acknowledge_on_page")
+    readonly_fields = ("acknowledge_on_page",)
+    ordering = ("-raised_at", "-id")
+
+    @admin.display(description="Acknowledge")
+    def acknowledge_on_page(self, alert):
+        slug = Organization.objects.filter(pk=alert.organization_id).values_list("slug", flat=True).first()
+        if not alert.is_open or slug is None:
+            return "—"
+        url = reverse("alerts:list") + "?" + urlencode({"org": slug})
+        return format_html('<a href="{}">Acknowledge on the Alerts page</a> (the acknowledgement is recorded '
+                           "as an audit event)", url)

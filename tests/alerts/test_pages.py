@@ -4,6 +4,8 @@ import pytest
 from audit.models import AuditEvent
 from syslog.alerts.evaluate import Hit, evaluate
 from syslog.models import Alert, AlertRuleSetting, WorkingHours
+from tests.factories import make_person
+from tests.syslog.test_admin import staff
 
 pytestmark = pytest.mark.django_db(databases=["default", "syslog"], transaction=True)
 
@@ -120,3 +122,21 @@ def test_only_admins_change_rules_and_only_their_own(client, officer, outsider, 
         "rule": "failed_signins.account", "enabled": "", "threshold": "5", "window_minutes": "15"})
     assert response.status_code == 403
     assert not AlertRuleSetting.objects.exists()
+
+
+def test_the_admin_lists_the_organizations_alerts_read_only_for_its_investigators(org, other_org, officer,
+                                                                                  member):
+    [ours] = evaluate(org.pk, [Hit("integrity.failed", "chain", "the chain is broken at event 7")])
+    [theirs] = evaluate(other_org.pk, [Hit("integrity.failed", "chain", "the chain is broken at event 99")])
+
+    client = staff(officer)
+    listing = client.get("/admin/syslog/alert/?state=open").content.decode()
+    assert "broken at event 7" in listing and "broken at event 99" not in listing
+    page = client.get(f"/admin/syslog/alert/{ours.pk}/change/").content.decode()
+    assert "Acknowledge on the Alerts page" in page and f"?org={org.slug}" in page
+    assert client.get(f"/admin/syslog/alert/{theirs.pk}/change/").status_code in (302, 404)
+    client.post(f"/admin/syslog/alert/{ours.pk}/delete/", {"post": "yes"})
+    assert Alert.objects.filter(pk=ours.pk, acknowledged_at__isnull=True).exists()
+    assert staff(member).get("/admin/syslog/alert/").status_code in (302, 403)
+    assert "broken at event 7" not in staff(make_person(other_org, "o@globex.test", "compliance_officer", "G")).get(
+        "/admin/syslog/alert/").content.decode()
