@@ -2,7 +2,7 @@
 
 A window is kept as ten buckets of a tenth of it each (at least a minute): an occurrence counts until its
 bucket leaves the window, so the count covers the last window plus at most one bucket's width. With Redis,
-all the counters a recorded batch touches are updated and read in one pipelined round trip.
+all the counters a recorded batch touches are updated and read in one round trip (a Lua script).
 """
 import math
 
@@ -12,7 +12,7 @@ from django.core.cache import cache, caches
 from django.core.cache.backends.redis import RedisCache
 
 BUCKETS_PER_WINDOW = 10
-_clients: dict[str, redis.Redis] = {}
+_scripts: dict[str, redis.commands.core.Script] = {}
 
 
 def _keys(key: str, window_minutes: int, now) -> tuple[str, list[str], int]:
@@ -26,9 +26,9 @@ def _keys(key: str, window_minutes: int, now) -> tuple[str, list[str], int]:
 
 def add_and_count(items: list[tuple[str, int, int]], *, now) -> list[int]:
     """For each (key, window_minutes, by): adds `by` occurrences now and returns how many fell within the window."""
-    client = _redis_client()
-    if client is not None:
-        return _with_redis(client, items, now)
+    script = _redis_script()
+    if script is not None:
+        return _with_redis(script, items, now)
     counts = []
     for key, window_minutes, by in items:
         current, earlier, timeout = _keys(key, window_minutes, now)
@@ -42,23 +42,39 @@ def add_and_count(items: list[tuple[str, int, int]], *, now) -> list[int]:
     return counts
 
 
-def _with_redis(client, items, now) -> list[int]:
-    pipe = client.pipeline(transaction=False)
+# Adds to each counter's current bucket and sums its window, all counters of a batch in one call.
+# ARGV, per counter: current bucket key, amount, bucket lifetime, number of earlier buckets, their keys.
+_ADD_AND_COUNT = """
+local totals, i = {}, 1
+while i <= #ARGV do
+  local total = redis.call('INCRBY', ARGV[i], ARGV[i + 1])
+  redis.call('EXPIRE', ARGV[i], ARGV[i + 2])
+  local earlier = tonumber(ARGV[i + 3])
+  if earlier > 0 then
+    for _, value in ipairs(redis.call('MGET', unpack(ARGV, i + 4, i + 3 + earlier))) do
+      if value then total = total + tonumber(value) end
+    end
+  end
+  totals[#totals + 1] = total
+  i = i + 4 + earlier
+end
+return totals
+"""
+
+
+def _with_redis(script, items, now) -> list[int]:
+    arguments = []
     for key, window_minutes, by in items:
         current, earlier, timeout = _keys(key, window_minutes, now)
-        pipe.incrby(current, by)
-        pipe.expire(current, timeout)
-        pipe.mget(earlier)
-    answers = pipe.execute()
-    return [answers[3 * i] + sum(int(value) for value in answers[3 * i + 2] if value is not None)
-            for i in range(len(items))]
+        arguments += [current, by, timeout, len(earlier), *earlier]
+    return [int(total) for total in script(args=arguments)]
 
 
-def _redis_client() -> redis.Redis | None:
-    """The cache's Redis server, addressed directly so one batch costs one round trip."""
+def _redis_script():
+    """The counting script on the cache's Redis server, addressed directly so one batch costs one round trip."""
     if not isinstance(caches["default"], RedisCache):
         return None
     location = settings.CACHES["default"]["LOCATION"]
-    if location not in _clients:
-        _clients[location] = redis.Redis.from_url(location)
-    return _clients[location]
+    if location not in _scripts:
+        _scripts[location] = redis.Redis.from_url(location).register_script(_ADD_AND_COUNT)
+    return _scripts[location]

@@ -221,3 +221,29 @@ def test_counters_in_redis_fire_at_the_threshold_and_not_below(client, org, memb
         assert any(key.startswith(b"trailproof:alerts:") for key in redis.Redis.from_url(server.url).scan_iter())
     finally:
         server.stop()
+
+
+@pytest.mark.postgres_only
+def test_the_same_burst_evaluated_by_several_processes_at_once_is_one_alert(org):
+    import threading
+
+    from django.db import connections
+
+    from syslog.alerts.evaluate import Hit, evaluate
+
+    ready = threading.Barrier(6)
+
+    def evaluate_at_once(number):
+        try:
+            ready.wait()
+            evaluate(org.pk, [Hit("integrity.failed", "chain", f"the chain is broken ({number})")])
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=evaluate_at_once, args=(number,)) for number in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    [alert] = alerts(org, "integrity.failed")
+    assert alert.count == 6
