@@ -8,8 +8,9 @@ command feeds the whole trail through this same function, so a rebuild equals wh
 """
 from audit.canonical import format_timestamp
 from audit.catalog import Summary, spec_for
+from audit.people import person_name
 
-from .models import Blueprint, BlueprintVersion
+from .models import Blueprint, BlueprintVersion, Participant, Task
 from .upserts import merge_batch
 
 # What the events say about a run's status and a task's state (data, not branches).
@@ -87,7 +88,7 @@ def _fold_run(runs, row, participants) -> None:
         run["started_at"] = min(run["started_at"], row.occurred_at) if run["started_at"] else row.occurred_at
     if row.action in RUN_ENDS:
         run["completed_at"] = row.occurred_at
-    _participate(participants, row.run_id, row.actor.external_id, row.actor.kind, row.actor.name)
+    _participate(participants, row.run_id, row.actor.external_id, row.actor.kind, person_name(row.actor))
 
 
 def _fold_task(tasks, row, participants) -> None:
@@ -154,7 +155,7 @@ def _merge_draft_edit(blueprint, row) -> None:
         pending.setdefault("first_seq", row.seq)
         pending["last_at"], pending["last_seq"] = moment, row.seq
         if not any(editor["id"] == row.actor.external_id for editor in pending["editors"]):
-            pending["editors"].append({"id": row.actor.external_id, "name": row.actor.name})
+            pending["editors"].append({"id": row.actor.external_id, "name": person_name(row.actor) or ""})
     for name, change in (row.changes or {}).items():
         merged = pending["changes"].setdefault(name, {"before": change.get("before")})
         merged["after"] = change.get("after")
@@ -167,7 +168,8 @@ def _publish(blueprint, row) -> BlueprintVersion:
     number = (row.blueprint or {}).get("version") or (blueprint.latest_version or 0) + 1
     version = BlueprintVersion(
         organization_id=blueprint.organization_id, blueprint_id=blueprint.blueprint_id, version=number,
-        published_at=row.occurred_at, published_by=row.actor.external_id, published_by_name=row.actor.name,
+        published_at=row.occurred_at, published_by=row.actor.external_id,
+        published_by_name=person_name(row.actor) or "",
         event_seq=row.seq, draft_edit_count=pending.get("count", 0), editors=pending.get("editors", []),
         first_edit_at=pending.get("first_at"), last_edit_at=pending.get("last_at"),
         first_edit_seq=pending.get("first_seq"), last_edit_seq=pending.get("last_seq"),
@@ -180,3 +182,26 @@ def _publish(blueprint, row) -> BlueprintVersion:
 
 def on_events_chained(sender, *, organization, events, **kwargs) -> None:
     project_events(organization, events)
+
+
+def on_person_erased(sender, *, organization, actor_id, pseudonym, **kwargs) -> None:
+    """The projections' copies of an erased person's name become their pseudonym, as a rebuild would give."""
+    Participant.objects.filter(organization=organization, actor_id=actor_id).exclude(name="").update(name=pseudonym)
+    Task.objects.filter(organization=organization, assignee_id=actor_id).exclude(assignee_name="").update(
+        assignee_name=pseudonym)
+    BlueprintVersion.objects.filter(organization=organization, published_by=actor_id).update(
+        published_by_name=pseudonym)
+    for version in BlueprintVersion.objects.filter(organization=organization).only("editors"):
+        if _rename_editor(version.editors, actor_id, pseudonym):
+            version.save(update_fields=["editors"])
+    for blueprint in Blueprint.objects.filter(organization=organization).only("pending"):
+        if _rename_editor((blueprint.pending or {}).get("editors", []), actor_id, pseudonym):
+            blueprint.save(update_fields=["pending"])
+
+
+def _rename_editor(editors: list, actor_id: str, pseudonym: str) -> bool:
+    renamed = False
+    for editor in editors:
+        if editor.get("id") == actor_id and editor.get("name"):
+            editor["name"], renamed = pseudonym, True
+    return renamed

@@ -33,3 +33,7 @@ retention_applied = Signal()
 # Sent on commit when an organization was deleted (soft: it stops working at once), with `organization_id`:
 # its system logs go at once; its audit events go as their retention ends.
 organization_deleted = Signal()
+
+# Sent inside the erasure's transaction when a person was erased, with `organization`, `actor_id` (their actor
+# id in events) and `pseudonym`: whatever keeps a copy of their name (the activity projections) replaces it.
+person_erased = Signal()

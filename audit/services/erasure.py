@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from ..acting import Acting
 from ..documents import computed_hash
+from ..events import person_erased
 from ..guard import KEPT_COLUMNS, REDACTABLE, erasure_allowed
 from ..models import Actor, AuditEvent, Erasure, Membership, Organization, Redaction
 from ..people import pseudonym
@@ -125,6 +126,7 @@ def erase_person(*, organization: Organization, actor: Actor, legal_basis: str, 
         Redaction.objects.create(erasure=erasure, event=event, seq=event.seq, original_hash=event.hash,
                                  redacted_hash=rows[-1][2])
     Actor.objects.filter(pk=actor.pk).update(name="", email="", erased_at=timezone.now())
+    person_erased.send(sender=Erasure, organization=organization, actor_id=actor.external_id, pseudonym=stand_in)
     erasure.events_redacted, erasure.redactions_digest = len(rows), redactions_digest(rows)
     erasure.event = record_action(
         organization, "erasure.completed", acting, reason=legal_basis,

@@ -72,3 +72,33 @@ def test_reads_change_nothing_in_the_projection(org, record):
     before = snapshot(org)
     record([{**story()[1], "action": "task.viewed", "actor": {"kind": "user", "id": "u-reader", "name": "Rita"}}])
     assert snapshot(org) == before
+
+
+@pytest.mark.django_db(databases=["default", "syslog"])
+def test_an_erased_person_leaves_the_projections_pages_and_api_and_a_rebuild_agrees(client, org, manager,
+                                                                                   org_admin, record):
+    from audit.acting import Acting
+    from audit.models import Actor
+    from audit.services.erasure import erase_person
+    from tests.api.conftest import ALL_SCOPES, client_for, key_for
+
+    record(story() + blueprint_story((3, 2)))
+    maria = Actor.objects.get(organization=org, external_id=MARIA["id"])
+    client.force_login(manager)
+    api = client_for(key_for(org, ALL_SCOPES))
+    urls = ["/activity/runs/run-1/", "/activity/runs/run-1/?tab=activity", "/activity/tasks/run-1-t1/",
+            "/activity/blueprints/bp-1/", "/activity/blueprints/bp-1/versions/1/compare/2/"]
+    api_urls = ["/api/v1/runs/run-1", "/api/v1/tasks/run-1-t1", "/api/v1/blueprints/bp-1/versions/1/compare/2"]
+
+    def everything():
+        return ([client.get(url).content.decode() for url in urls] + [api.get(url).content.decode() for url in api_urls]
+                + [str(snapshot(org))])
+
+    assert all(response for response in everything()) and "Maria Lopez" in str(snapshot(org))
+    erasure = erase_person(organization=org, actor=maria, legal_basis="GDPR art. 17", acting=Acting.for_user(org_admin))
+    for body in everything():
+        assert "Maria Lopez" not in body
+    live = snapshot(org)
+    assert erasure.pseudonym in str(live)
+    call_command("rebuild_activity", "--org", "acme")
+    assert snapshot(org) == live
