@@ -3,6 +3,7 @@
     events.jsonl      every stored event, every stored field, in seq order
     checkpoints.json  every signed checkpoint of the organization, oldest first
     receipts.json     the purged runs (deletion receipts) with the deleted events' hashes from the signed tree
+    redactions.json   each GDPR erasure's redactions: (seq, chained hash, hash of the redacted content)
     keys.json         the public keys that signed the checkpoints (contract §9 shape)
     manifest.json     the organization, when, counts, and the SHA-256 of each file above
 """
@@ -16,7 +17,7 @@ from django.http import FileResponse
 from django.utils import timezone
 
 from .canonical import format_timestamp
-from .models import AuditEvent, Checkpoint
+from .models import AuditEvent, Checkpoint, Erasure
 from .services.checkpoints import checkpoint_document, published_keys
 from .services.merkle_store import TreeIncomplete, TreeReader
 from .services.purged_ranges import purged_ranges
@@ -38,7 +39,7 @@ def build_bundle(organization, *, progress=None):
         files["events.jsonl"] = counts.pop("sha256")
         manifest.update(counts)
         for name, data in (("checkpoints.json", _checkpoints(organization)), ("receipts.json", _receipts(organization)),
-                           ("keys.json", {"keys": published_keys()})):
+                           ("redactions.json", _redactions(organization)), ("keys.json", {"keys": published_keys()})):
             body = orjson.dumps(data, option=orjson.OPT_INDENT_2)
             archive.writestr(name, body)
             files[name] = hashlib.sha256(body).hexdigest()
@@ -112,6 +113,14 @@ def _receipts(organization) -> list[dict]:
             leaves = None
         receipts.append({**dataclasses.asdict(run), "hashes": leaves})  # every field the receipt has, and the hashes
     return receipts
+
+
+def _redactions(organization) -> list[dict]:
+    """Each erasure and its redactions; its `erasure.completed` event in the chain commits to their digest."""
+    return [{"erasure": erasure.pk, "redactions_digest": erasure.redactions_digest,
+             "redactions": [list(row) for row in erasure.redactions.order_by("seq").values_list(
+                 "seq", "original_hash", "redacted_hash")]}
+            for erasure in Erasure.objects.filter(organization=organization).order_by("pk")]
 
 
 def export_bundle(organization, acting, *, progress=None):

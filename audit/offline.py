@@ -45,8 +45,8 @@ def event_hash(prev_hash: str, event: dict) -> str:
     return chain_hash(prev_hash, canonical_json(hashed_document(event)))
 
 
-def event_hash_matches(event: dict) -> bool:
-    """Whether the event's stored `hash` is the chain hash of its content and stored `prev_hash`.
+def content_hash(event: dict) -> str:
+    """The chain hash of the event's content and stored `prev_hash` (equal to its `hash` when unaltered).
 
     Optimistic first: json.dumps with sorted keys writes the RFC 8785 bytes for documents without floats or
     unusual keys, and bytes that reproduce the stored hash cannot be wrong (that would take a SHA-256
@@ -54,11 +54,22 @@ def event_hash_matches(event: dict) -> bool:
     """
     prev_hash, document = event["prev_hash"], hashed_document(event)
     try:
-        if chain_hash(prev_hash, _dumps_sorted(document).encode("utf-8")) == event["hash"]:
-            return True
+        quick = chain_hash(prev_hash, _dumps_sorted(document).encode("utf-8"))
+        if quick == event["hash"]:
+            return quick
     except (ValueError, TypeError):
         pass
-    return chain_hash(prev_hash, canonical_json(document)) == event["hash"]
+    return chain_hash(prev_hash, canonical_json(document))
+
+
+def event_hash_matches(event: dict) -> bool:
+    return content_hash(event) == event["hash"]
+
+
+def redactions_digest(rows) -> str:
+    """What an `erasure.completed` event commits to: its redactions as sorted (seq, chained hash, redacted hash)."""
+    lines = "".join(f"{seq}:{original}:{redacted}\n" for seq, original, redacted in sorted(rows))
+    return hashlib.sha256(lines.encode()).hexdigest()
 
 
 def checkpoint_signed_bytes(checkpoint: dict) -> bytes:

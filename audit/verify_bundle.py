@@ -1,8 +1,9 @@
 """Offline verification of a Trailproof bundle: `python -m audit.verify_bundle BUNDLE [--keys keys.json]`.
 
 Needs only the standard library and `cryptography` (no Django, no database). Checks every event's hash,
-the chain's links, the deletion receipts, every checkpoint's signature and sequence, and every checkpoint's
-Merkle root regrown from the events; prints each problem with its category and where, and exits 1 if any.
+the chain's links, the deletion receipts, the redactions of GDPR erasures (each vouched for by its
+`erasure.completed` event), every checkpoint's signature and sequence, and every checkpoint's Merkle root
+regrown from the events; prints each problem with its category and where, and exits 1 if any.
 Categories: modified, missing, inserted, truncated, bad_signature (a file of the bundle altered is modified).
 """
 import argparse
@@ -22,7 +23,7 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from .merkle import CompactRange
-from .offline import GENESIS_HASH, NotCanonical, checkpoint_signed_bytes, event_hash_matches
+from .offline import GENESIS_HASH, NotCanonical, checkpoint_signed_bytes, content_hash, redactions_digest
 
 CATEGORIES = ("modified", "missing", "inserted", "truncated", "bad_signature")
 RECENT_LINKS = 10_000
@@ -35,6 +36,7 @@ class Report:
     events: int = 0
     checkpoints: int = 0
     purged: int = 0
+    redacted: int = 0
     signed_through: int = 0
     last_seq: int = 0
 
@@ -57,16 +59,18 @@ def verify_bundle(path: str, keys: dict[str, str] | None = None, *, jobs: int = 
         _check_files(archive, manifest, report)
         checkpoints = json.loads(archive.read("checkpoints.json"))
         receipts = {r["first_seq"]: r for r in json.loads(archive.read("receipts.json"))}
+        erasures = json.loads(archive.read("redactions.json")) if "redactions.json" in archive.namelist() else []
         if keys is None:
             keys = {k["key_id"]: k["public_key"] for k in json.loads(archive.read("keys.json"))["keys"]}
         _check_checkpoints(checkpoints, keys, report)
         with archive.open("events.jsonl") as lines:
-            _Walk(manifest["organization"], checkpoints, receipts, report).run(_facts(lines, jobs))
+            _Walk(manifest["organization"], checkpoints, receipts, erasures, report).run(_facts(lines, jobs))
     return report
 
 
 def _facts(lines, jobs: int):
-    """(seq, organization, prev_hash, hash, hash holds) per line, or None for a line that is no JSON event;
+    """(seq, organization, prev_hash, hash, content hash, what an erasure event vouches for) per line, or None
+    for a line that is no JSON event;
     with jobs > 1 the hashes are recomputed by that many processes, in order, a bounded number of chunks ahead."""
     if jobs <= 1:
         yield from map(_line_facts, lines)
@@ -93,10 +97,13 @@ def _line_facts(raw: bytes):
     if not isinstance(event, dict):
         return None
     try:
-        intact = event_hash_matches(event)
+        computed = content_hash(event)
     except (NotCanonical, KeyError, TypeError, AttributeError):
-        intact = False
-    return event.get("seq"), event.get("organization"), event.get("prev_hash"), event.get("hash"), intact
+        computed = None
+    vouches = None
+    if event.get("action") == "erasure.completed" and isinstance(event.get("metadata"), dict):
+        vouches = (event["metadata"].get("erasure"), event["metadata"].get("redactions_digest"))
+    return event.get("seq"), event.get("organization"), event.get("prev_hash"), event.get("hash"), computed, vouches
 
 
 def _check_files(archive, manifest, report) -> None:
@@ -135,8 +142,13 @@ def signature_valid(checkpoint: dict, public_key_b64: str | None) -> bool:
 
 
 class _Walk:
-    def __init__(self, organization, checkpoints, receipts, report):
+    def __init__(self, organization, checkpoints, receipts, erasures, report):
         self.organization, self.receipts, self.report = organization, receipts, report
+        self.erasures = erasures
+        self.redactions = {seq: (original, redacted, erasure.get("erasure")) for erasure in erasures
+                           for seq, original, redacted in erasure.get("redactions", [])}
+        self.vouched: set = set()  # (erasure, digest) named by intact erasure.completed events
+        self.relied_on: dict = {}  # erasure -> first seq whose redaction the verdict depends on
         self.roots: dict[int, set[str]] = {}
         for checkpoint in checkpoints:
             self.roots.setdefault(checkpoint.get("tree_size"), set()).add(checkpoint.get("root"))
@@ -162,7 +174,12 @@ class _Walk:
         self._finish()
 
     def _check(self, fact) -> None:
-        seq, organization, prev_hash, digest, intact = fact
+        seq, organization, prev_hash, digest, computed, vouches = fact
+        intact = computed == digest
+        if not intact and self._redacted(seq, digest, computed):
+            intact = True
+        elif intact and vouches is not None:
+            self.vouched.add(tuple(vouches))
         if organization != self.organization:
             self.report.add("inserted", f"seq {seq}: the event belongs to organization {organization}")
         if prev_hash != self.prev_hash:
@@ -175,6 +192,26 @@ class _Walk:
         if not intact:
             self.report.add("modified", f"seq {seq}: its content does not match its hash")
         self._leaf(seq, digest)
+
+    def _redacted(self, seq, digest, computed) -> bool:
+        """An erasure changed this event's personal data: the content must be exactly what the erasure left."""
+        redaction = self.redactions.get(seq)
+        if redaction is None or redaction[0] != digest or redaction[1] != computed:
+            return False
+        self.relied_on.setdefault(redaction[2], seq)
+        self.report.redacted += 1
+        return True
+
+    def _check_erasures(self) -> None:
+        for erasure in self.erasures:
+            number = erasure.get("erasure")
+            if number not in self.relied_on:
+                continue
+            rows = [tuple(row) for row in erasure.get("redactions", [])]
+            digest = erasure.get("redactions_digest")
+            if redactions_digest(rows) != digest or (number, digest) not in self.vouched:
+                self.report.add("modified", f"seq {self.relied_on[number]}: redacted by erasure {number}, which no "
+                                            "erasure.completed event in the chain vouches for")
 
     def _leaf(self, seq, digest) -> None:
         self.prev_hash, self.expected = digest, seq + 1
@@ -219,6 +256,7 @@ class _Walk:
         self.report.purged += last - first + 1
 
     def _finish(self) -> None:
+        self._check_erasures()
         last = self.expected - 1
         receipt = self.receipts.get(self.expected)
         if receipt is not None and receipt["last_seq"] >= self.max_size:
@@ -255,7 +293,9 @@ def main(argv=None) -> int:
         print("note: checked with the public keys inside the bundle; pass --keys with the deployment's published "
               "keys to check them independently")
     unsigned = report.last_seq - report.signed_through
-    summary = (f"{report.events} events, {report.purged} purged under receipts, {report.checkpoints} checkpoints; "
+    redacted = f" ({report.redacted} redacted by GDPR erasures)" if report.redacted else ""
+    summary = (f"{report.events} events{redacted}, {report.purged} purged under receipts, "
+               f"{report.checkpoints} checkpoints; "
                f"signed through seq {report.signed_through}" + (f", {unsigned} newer events not yet signed"
                                                                  if unsigned > 0 else ""))
     print(("VALID: " if report.valid else "INVALID: ") + summary)

@@ -8,8 +8,6 @@ Redaction row per event: the hash it was chained with and the hash of what is st
 when its stored content matches the redacted hash, its chained hash is unchanged, and the chain vouches for
 the redaction. What the erased person was called cannot be recovered from any of it.
 """
-import hashlib
-
 import orjson
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
@@ -21,6 +19,7 @@ from ..documents import computed_hash
 from ..events import person_erased
 from ..guard import KEPT_COLUMNS, REDACTABLE, erasure_allowed
 from ..models import Actor, AuditEvent, Erasure, Membership, Organization, Redaction
+from ..offline import redactions_digest
 from ..people import pseudonym
 from .holds import holds_covering
 from .recording import ROW_FIELDS, record_action
@@ -83,11 +82,6 @@ def affected_events(actor: Actor):
     """The person's own events and those naming them as a target."""
     return AuditEvent.objects.filter(Q(actor=actor) | Q(target_rows__target_id=actor.external_id),
                                      organization_id=actor.organization_id).distinct().order_by("seq")
-
-
-def redactions_digest(rows) -> str:
-    lines = "".join(f"{seq}:{original}:{redacted}\n" for seq, original, redacted in sorted(rows))
-    return hashlib.sha256(lines.encode()).hexdigest()
 
 
 def _redact(erasure: Erasure, event: AuditEvent, fields: dict) -> None:

@@ -128,3 +128,58 @@ def test_a_bundle_file_edited_after_download_is_reported(signed_trail, tmp_path)
     report = verify_bundle(str(edited))
     assert ("modified", "events.jsonl: its SHA-256 differs from the manifest's") in report.problems
     assert any(category == "modified" and where.startswith("seq ") for category, where in report.problems)
+
+
+@pytest.fixture
+def erased_trail(signed_trail, org_admin):
+    """`signed_trail` plus a person's events, signed, then the person erased (their events redacted)."""
+    from audit.acting import Acting
+    from audit.models import Actor
+    from audit.services.checkpoints import sign_checkpoint
+    from audit.services.erasure import erase_person
+    from tests.proofs.conftest import add_events
+
+    maria = {"kind": "user", "id": "u-maria", "name": "Maria Lopez", "email": "maria@example.com"}
+    add_events(signed_trail, 5, actor=maria, source={"ip": "203.0.113.7", "user_agent": "MariaBrowser/1.0"})
+    sign_checkpoint(signed_trail)
+    erase_person(organization=signed_trail, actor=Actor.objects.get(organization=signed_trail, external_id="u-maria"),
+                 legal_basis="GDPR art. 17", acting=Acting.for_user(org_admin))
+    return signed_trail
+
+
+def test_a_trail_with_an_erasure_verifies_both_ways_and_the_bundle_says_what_was_redacted(erased_trail, tmp_path):
+    assert verify_chain(erased_trail).ok
+    offline = bundle_of(erased_trail, tmp_path)
+    assert offline.valid, offline.problems
+    assert offline.redacted == 5  # Maria's events, their IP and user agent gone
+    assert offline.events == AuditEvent.objects.filter(organization=erased_trail).count()
+
+
+def test_an_event_altered_and_passed_off_as_a_redaction_is_reported(erased_trail, tmp_path):
+    import json
+    import zipfile
+
+    from audit.offline import content_hash
+
+    bundle, _ = build_bundle(erased_trail)
+    original, forged = tmp_path / "original.zip", tmp_path / "forged.zip"
+    original.write_bytes(bundle.read())
+    with zipfile.ZipFile(original) as source:
+        files = {item.filename: source.read(item) for item in source.infolist()}
+    lines = files["events.jsonl"].splitlines()
+    victim = json.loads(lines[4])  # seq 5, not Maria's: the forger rewrites it and claims an erasure did
+    victim["reason"] = "nothing to see"
+    lines[4] = json.dumps(victim).encode()
+    erasures = json.loads(files["redactions.json"])
+    erasures[0]["redactions"].append([5, victim["hash"], content_hash(victim)])
+    files["events.jsonl"], files["redactions.json"] = b"\n".join(lines) + b"\n", json.dumps(erasures).encode()
+    manifest = json.loads(files["manifest.json"])
+    manifest["files"] = {name: __import__("hashlib").sha256(files[name]).hexdigest() for name in manifest["files"]}
+    files["manifest.json"] = json.dumps(manifest).encode()
+    with zipfile.ZipFile(forged, "w") as target:
+        for name, data in files.items():
+            target.writestr(name, data)
+    report = verify_bundle(str(forged))
+    assert ("modified", "seq 5: redacted by erasure 1, which no erasure.completed event in the chain vouches for") \
+        in [(category, where.replace(f"erasure {erasures[0]['erasure']}", "erasure 1")) for category, where in
+            report.problems], report.problems
