@@ -14,6 +14,11 @@ def current_membership(request):
     if not user.is_authenticated:
         return None
     memberships = user.memberships.select_related("organization").order_by("organization__name")
+    asked = request.GET.get("org")  # a link naming the organization (an alert email, a shared URL) wins
+    if asked:
+        membership = memberships.filter(organization__slug=asked).first()
+        if membership:
+            return membership
     chosen = request.session.get(SESSION_KEY)
     if chosen is not None:
         membership = memberships.filter(organization_id=chosen).first()

@@ -7,7 +7,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from audit.acting import Acting
-from audit.views.scope import refuse
+from audit.views.scope import refuse, refusing_other_organizations
 
 from .faults import DEPLOYMENT
 from .forms import PERIODS, MailServerForm, SystemLogFilterForm, WebhookForm
@@ -42,6 +42,7 @@ def _scope(request):
 
 
 @login_required
+@refusing_other_organizations
 def system_log(request):
     organization, organization_id = _scope(request)
     if organization_id is None:
@@ -64,6 +65,7 @@ def system_log(request):
 
 
 @login_required
+@refusing_other_organizations
 @require_POST
 def resend(request, delivery_id):
     membership = _admin_membership(request)
@@ -88,6 +90,7 @@ def _webhooks_page(request, membership, form, new_endpoint=None, status=200):
 
 
 @login_required
+@refusing_other_organizations
 def webhooks(request):
     membership = _admin_membership(request)
     if membership is None:
@@ -110,6 +113,7 @@ def webhooks(request):
 
 
 @login_required
+@refusing_other_organizations
 @require_POST
 def webhook_delete(request, pk):
     membership = _admin_membership(request)
@@ -125,6 +129,7 @@ def webhook_delete(request, pk):
 
 
 @login_required
+@refusing_other_organizations
 def email_server(request):
     membership = _admin_membership(request)
     if membership is None:

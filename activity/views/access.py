@@ -5,7 +5,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.utils import timezone
 
-from audit.views.scope import activate_time_zone, record_refusal, refuse
+from audit.views.scope import activate_time_zone, record_refusal, refuse, refusing_other_organizations
 
 from ..selectors import viewer_for_member
 
@@ -14,6 +14,7 @@ def activity_required(view):
     """Resolves `request.viewer` (the organization and what the person may see in it)."""
 
     @login_required
+    @refusing_other_organizations
     @wraps(view)
     def wrapper(request, *args, **kwargs):
         membership = request.membership

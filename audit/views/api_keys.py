@@ -8,7 +8,7 @@ from django.views.decorators.http import require_POST
 from ..acting import Acting
 from ..models import SCOPES
 from ..services.api_keys import api_keys_of, create_api_key, revoke_api_key
-from .scope import refuse
+from .scope import refuse, refusing_other_organizations
 
 SCOPE_HELP = {
     "events:write": "send events", "events:read": "read events, actors, run activity and integrity",
@@ -34,6 +34,7 @@ def _page(request, membership, form, new_key=None, status=200):
 
 
 @login_required
+@refusing_other_organizations
 def api_keys(request):
     membership = _admin_membership(request)
     if membership is None:
@@ -53,6 +54,7 @@ def api_keys(request):
 
 
 @login_required
+@refusing_other_organizations
 @require_POST
 def revoke(request, pk):
     membership = _admin_membership(request)

@@ -8,7 +8,7 @@ from django.shortcuts import redirect, render
 from ..acting import Acting
 from ..models import Actor, Erasure
 from ..services.erasure import MAX_BASIS, erase_person
-from .scope import refuse
+from .scope import refuse, refusing_other_organizations
 
 
 class ErasureForm(forms.Form):
@@ -27,6 +27,7 @@ def _page(request, organization, form, status=200):
 
 
 @login_required
+@refusing_other_organizations
 def erasure(request):
     membership = getattr(request, "membership", None)
     if not (membership and membership.is_admin):

@@ -10,7 +10,7 @@ from ..acting import Acting
 from ..models import Actor
 from ..selectors import legal_holds_of
 from ..services.holds import MAX_REASON, place_legal_hold, release_legal_hold
-from .scope import refuse
+from .scope import refuse, refusing_other_organizations
 
 
 class LegalHoldForm(forms.Form):
@@ -44,6 +44,7 @@ def _page(request, organization, form, status=200):
 
 
 @login_required
+@refusing_other_organizations
 def legal_holds(request):
     membership = _holder(request)
     if membership is None:
@@ -61,6 +62,7 @@ def legal_holds(request):
 
 
 @login_required
+@refusing_other_organizations
 @require_POST
 def release(request, pk):
     membership = _holder(request)

@@ -9,7 +9,7 @@ from ..acting import Acting
 from ..policies import MAX_RETENTION_DAYS, PRESET_CHOICES, PRESETS, policy_problems
 from ..selectors import latest_receipts
 from ..services.retention_policy import current_policy, set_retention_policy
-from .scope import refuse
+from .scope import refuse, refusing_other_organizations
 
 
 class RetentionPolicyForm(forms.Form):
@@ -44,6 +44,7 @@ def _page(request, organization, form, status=200):
 
 
 @login_required
+@refusing_other_organizations
 def retention_policy(request):
     membership = getattr(request, "membership", None)
     if not (membership and membership.is_admin):

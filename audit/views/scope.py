@@ -50,6 +50,21 @@ def refuse(request, *, reason: str, status: int = 403):
     return render(request, "audit/refused.html", {"reason": reason}, status=status)
 
 
+def refusing_other_organizations(view):
+    """For pages of the person's own organization: `?org=` naming one they are not a member of is a 404, recorded
+    (the middleware already took `?org=` of one of theirs as the current organization)."""
+
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        asked, membership = request.GET.get("org"), getattr(request, "membership", None)
+        if asked and (not membership or membership.organization.slug != asked):
+            record_refusal(request, reason="the organization named in the address is not one of this person's")
+            raise Http404("No such organization.")
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
 def not_in_organization(request, what: str):
     """A scoped lookup missed: the object is another organization's or does not exist. Both are refused alike."""
     record_denied(organization=request.investigation.organization, acting=request.investigation.acting,

@@ -135,3 +135,24 @@ def test_ids_with_slashes_link_and_open(client, manager, record):
     assert 'href="/activity/runs/acme/runs/7/"' in client.get("/activity/runs/").content.decode()
     assert "Slashed" in client.get("/activity/runs/acme/runs/7/?tab=activity").content.decode()
     assert "Approve budget" in client.get("/activity/tasks/acme/runs/7-t1/").content.decode()
+
+
+OWN_ORGANIZATION_PAGES = ["/activity/", "/activity/runs/", "/system/log/", "/system/webhooks/", "/settings/api-keys/",
+                          "/settings/retention/", "/settings/legal-holds/", "/settings/erasure/"]
+
+
+@pytest.mark.django_db(databases=["default", "syslog"])
+@pytest.mark.parametrize("url", OWN_ORGANIZATION_PAGES)
+def test_org_in_the_address_chooses_among_ones_own_organizations_and_refuses_any_other(client, org, other_org, url):
+    from tests.factories import make_person
+
+    both = make_person(org, "pat@acme.test", "admin", "Pat Both")
+    make_person(other_org, "pat@acme.test", "admin")
+    only_ours = make_person(org, "ann@acme.test", "admin", "Ann Acme")
+    client.force_login(both)
+    assert client.get(f"{url}?org={other_org.slug}").status_code == 200
+    client.force_login(only_ours)
+    assert client.get(f"{url}?org={other_org.slug}").status_code == 404
+    refusal = AuditEvent.objects.get(organization=org, action="authz.denied", actor__external_id=f"user:{only_ours.pk}")
+    assert refusal.reason == "the organization named in the address is not one of this person's"
+    assert not AuditEvent.objects.filter(organization=other_org, action="authz.denied").exists()
