@@ -43,7 +43,8 @@ def _bodies(events: int, batch: int) -> list[bytes]:
     from bench.generate import payloads
 
     end = datetime.now(UTC) - timedelta(minutes=1)
-    stream = list(payloads(events=events, actors=200, start=end - timedelta(days=30), end=end, seed=7))
+    stream = list(payloads(events=events, actors=200, start=end - timedelta(days=30), end=end, seed=7,
+                           from_integration=True))
     return [orjson.dumps({"events": stream[i:i + batch]}) for i in range(0, len(stream), batch)]
 
 

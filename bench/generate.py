@@ -113,11 +113,16 @@ def _payload(rng: random.Random, cast: _Cast, action: str, who: str, moment: dat
     return event
 
 
-def payloads(*, events: int, actors: int, start: datetime, end: datetime, seed: int = 2026):
-    """Yield `events` event payloads in time order between `start` and `end` (deterministic for a seed)."""
+def payloads(*, events: int, actors: int, start: datetime, end: datetime, seed: int = 2026,
+             from_integration: bool = False):
+    """Yield `events` event payloads in time order between `start` and `end` (deterministic for a seed).
+    `from_integration`: only what the API accepts (no action reserved to Trailproof itself, contract §4)."""
+    from audit.catalog import is_reserved_action
+
     rng = random.Random(seed)
     cast = _cast(rng, actors)
-    actions, weights, whos = zip(*MIX, strict=True)
+    mix = [entry for entry in MIX if not (from_integration and is_reserved_action(entry[0]))]
+    actions, weights, whos = zip(*mix, strict=True)
     cumulative = list(_accumulate(weights))
     step = (end - start) / max(events, 1)
     for number in range(events):
