@@ -93,6 +93,12 @@ class Export:
         self.last_seq = seq
         self.row_count += 1
 
+    def _seen_rows(self, first: int, last: int, count: int) -> None:
+        if self.first_seq is None:
+            self.first_seq = first
+        self.last_seq = last
+        self.row_count += count
+
     def _csv_lines(self) -> Iterator[bytes]:
         text = io.StringIO()
         writer = csv.writer(text, lineterminator="\r\n")

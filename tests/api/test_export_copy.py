@@ -188,3 +188,47 @@ def test_csv_rows_flagged_for_python_are_written_by_python_in_place(org, record,
     assert by_python and all(seq % 3 == 0 for seq in by_python)
     assert copied_bytes == python_bytes
     assert copied_manifest == python_manifest
+
+
+@pytest.fixture
+def in_streams(settings, monkeypatch):
+    """Outside a transaction, exports are copied by two connections at once, a few seqs at a time."""
+    from audit import export_streams
+
+    settings.EXPORT_COPY_STREAMS = 2
+    monkeypatch.setattr(export_streams, "RANGE_SEQS", 7)
+    opened = []
+    in_snapshot = export_streams._in_snapshot
+    monkeypatch.setattr(export_streams, "_in_snapshot", lambda *args: opened.append(1) or in_snapshot(*args))
+    return opened
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("fmt", ["csv", "jsonl"])
+def test_several_streams_give_the_python_bytes_tricky_rows_erasures_and_filters_included(org, record, fmt,
+                                                                                          in_streams):
+    record(*_tricky_events(60), event_payload(actor={"kind": "user", "id": "u-gone", "name": "Gone Person"}),
+           event_payload(metadata={"tiny": 1e-06}), event_payload(changes={"rate": {"before": 3e-07, "after": 1}}))
+    Actor.objects.filter(organization=org, external_id="u-gone").update(erased_at=timezone.now())
+    for params in ({}, {"action": "task.*", "outcome": "success"}, {"actor": "u-gone"}, {"actor": "nobody"}):
+        event_filter = filtered_events(org, params)
+        assert event_filter.is_valid()
+        python_bytes, copied_bytes, python_manifest, copied_manifest = _both(event_filter.qs, fmt)
+        assert copied_bytes.splitlines() == python_bytes.splitlines()
+        assert copied_bytes == python_bytes and copied_manifest == python_manifest
+    assert len(in_streams) >= 2  # the rows really came through several connections
+
+
+@pytest.mark.django_db(transaction=True)
+def test_streams_stop_and_close_their_connections_when_the_client_goes_away(org, record, in_streams):
+    record(*[event_payload(reason="x" * 1500) for _ in range(200)])
+    export = export_of(events_for(org), "csv")
+    chunks = iter(export)
+    next(chunks)
+    assert in_streams  # the streams were copying
+    chunks.close()  # the client went away
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                       "AND backend_type = 'client backend' AND pid <> pg_backend_pid()")
+        others = cursor.fetchone()[0]
+    assert others == 0 and export.manifest["complete"] is False
