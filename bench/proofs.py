@@ -20,6 +20,7 @@ def main(argv=None) -> int:
     parser.add_argument("--org", default="bench-proofs")
     parser.add_argument("--reuse", action="store_true", help="Reuse the organization (and its checkpoints).")
     parser.add_argument("--proofs", type=int, default=500)
+    parser.add_argument("--no-bundle", action="store_true", help="Skip building and verifying the bundle.")
     args = parser.parse_args(argv)
 
     from bench.common import bench_organization, setup
@@ -31,7 +32,7 @@ def main(argv=None) -> int:
     checkpoint = _checkpoint(organization)
     proofs = _proofs(organization, args.proofs)
     verified = _verify(organization)
-    bundle = _bundle(organization)
+    bundle = None if args.no_bundle else _bundle(organization)
     _report(organization, raw, checkpoint, proofs, verified, bundle)
     return 0
 
@@ -139,7 +140,6 @@ def _report(organization, raw, checkpoint, proofs, verified, bundle) -> None:
     hashes_count, hashes_seconds, _ = raw["hashes"]
     chain, seconds, cpu = verified
     wall, cpu_each = proofs
-    events = bundle["events"]
     report(f"Proofs ({organization.slug}, {rows_count:,} events, PostgreSQL)", [
         ("raw read of the hashed columns (server-side cursor)",
          f"{fmt_rate(rate(rows_count, rows_seconds))} (client CPU {fmt_rate(rate(rows_count, rows_cpu))})"),
@@ -154,14 +154,23 @@ def _report(organization, raw, checkpoint, proofs, verified, bundle) -> None:
                                    f"{fmt_rate(rate(chain.verified_through_seq, seconds))}, "
                                    f"{fmt_rate(rate(chain.verified_through_seq, cpu))} per CPU second"),
         ("  verify_chain time / raw read time", f"{seconds / rows_seconds:.2f}"),
+        *(_bundle_rows(bundle) if bundle else [("bundle", "skipped (--no-bundle)")]),
+        ("load average at the end", f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs (shared machine)"),
+    ])
+
+
+def _bundle_rows(bundle) -> list[tuple[str, str]]:
+    from bench.common import fmt_rate, rate
+
+    events = bundle["events"]
+    return [
         ("bundle build", f"{bundle['built']:.1f} s, {bundle['bytes'] / 2**20:.0f} MiB"),
         ("bundle verification, 1 process", f"{'valid' if bundle['valid'] else 'INVALID'} in "
                                            f"{bundle['verified']:.1f} s: {fmt_rate(rate(events, bundle['verified']))}, "
                                            f"{fmt_rate(rate(events, bundle['cpu']))} per CPU second"),
         (f"bundle verification, {os.cpu_count()} processes", f"{bundle['parallel']:.1f} s: "
                                                              f"{fmt_rate(rate(events, bundle['parallel']))}"),
-        ("load average at the end", f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs (shared machine)"),
-    ])
+    ]
 
 
 if __name__ == "__main__":

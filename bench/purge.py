@@ -4,7 +4,8 @@
     python -m bench purge --events 2000000        # the issue's size: 1,000,000 expired out of 2,000,000
 
 1. Loads an organization through `record_events` (bench.generate), half its events older than the 365-day
-   policy, then ANALYZE.
+   policy, grows its stored Merkle tree over them (as the checkpoint job, every few minutes, keeps it grown in
+   production: a purge then only extends it over the last minutes' events), then ANALYZE.
 2. Raw: a plain copy of those rows (same indexes, no trigger) deleted by plain DELETE in the same batches,
    oldest first, while a thread inserts single rows into the copy.
 3. The project: `purge_expired_events` (the SECURITY DEFINER function, a receipt and a retention.purged
@@ -25,18 +26,29 @@ def main(argv=None) -> int:
     parser.add_argument("--events", type=int, default=200_000, help="events in the organization (default 200,000)")
     parser.add_argument("--batch", type=int, default=10_000, help="events deleted per transaction")
     parser.add_argument("--actors", type=int, default=500)
+    parser.add_argument("--org", help="purge this already loaded organization (python -m bench.generate --days 730) "
+                                      "instead of loading a new one")
     args = parser.parse_args(argv)
 
     from bench.common import bench_organization, setup
 
     setup()
-    from django.db import connection
+    from django.db import connection, transaction
 
     if connection.vendor != "postgresql":
         print("The purge benchmark compares against raw PostgreSQL: set DATABASE_URL to a PostgreSQL database.")
         return 2
-    organization = bench_organization("purge", fresh=True)
-    _load(organization, args.events, args.actors)
+    if args.org:
+        from audit.models import ChainHead, Organization
+        from audit.services.merkle_store import extend_tree
+
+        organization = Organization.objects.get(slug=args.org)
+        args.events = ChainHead.objects.get(organization=organization).seq
+        with transaction.atomic():
+            extend_tree(organization)  # as the checkpoint job keeps it
+    else:
+        organization = bench_organization("purge", fresh=True)
+        _load(organization, args.events, args.actors)
     print(f"organization {organization.slug}: {args.events:,} events, {_expired(organization):,} expired; "
           f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs (shared with other work)")
     raw = _raw_purge(organization, args.batch)
@@ -46,12 +58,15 @@ def main(argv=None) -> int:
 
 
 def _load(organization, events, actors) -> None:
-    from django.db import connection
+    from django.db import connection, transaction
 
+    from audit.services.merkle_store import extend_tree
     from bench.generate import generate
 
     # Spread over two years: the older half is past the 365-day policy.
     generate(organization, events=events, actors=actors, days=730)
+    with transaction.atomic():
+        extend_tree(organization)
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE audit_auditevent; ANALYZE audit_eventtarget")
 
