@@ -84,19 +84,20 @@ def chain_rows(organization, *, after_seq: int = 0, through_seq: int | None = No
 
 
 _TIMESTAMP = "to_char({} AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')"
+_JSON = ("automation", "targets", "run", "task", "blueprint", "changes", "metadata")
+# The JSON columns come as one JSON array per row: one parse in Python instead of seven (verification speed).
+_JSON_ARRAY = "'[' || " + " || ',' || ".join(f"coalesce(e.{name}::text, 'null')" for name in _JSON) + " || ']'"
 _SQL = f"""
 SELECT e.seq, e.event_id, e.action, e.action_family, e.category, {_TIMESTAMP.format("e.occurred_at")},
-       {_TIMESTAMP.format("e.recorded_at")}, e.actor_kind, a.kind, a.external_id, e.automation::text, e.outcome,
-       e.reason, e.targets::text, e.run::text, e.run_id, e.task::text, e.task_id, e.blueprint::text,
-       e.blueprint_id, e.changes::text, e.source_ip, e.user_agent, e.metadata::text, e.recorded_via,
-       e.prev_hash, e.hash,
+       {_TIMESTAMP.format("e.recorded_at")}, e.actor_kind, a.kind, a.external_id, e.outcome, e.reason, e.run_id,
+       e.task_id, e.blueprint_id, e.source_ip, e.user_agent, e.recorded_via, e.prev_hash, e.hash,
        (SELECT string_agg(t.target_type || chr(31) || t.target_id, chr(30))
-          FROM audit_eventtarget t WHERE t.event_id = e.id)
+          FROM audit_eventtarget t WHERE t.event_id = e.id),
+       {_JSON_ARRAY}
   FROM audit_auditevent e JOIN audit_actor a ON a.id = e.actor_id
  WHERE e.organization_id = %s AND e.seq > %s AND e.seq <= %s
  ORDER BY e.seq
 """  # noqa: S608 (no user input: column expressions only)
-_JSON_AT = (10, 13, 14, 16, 18, 20, 23)
 
 
 def _postgres_rows(organization_id: int, after_seq: int, through_seq: int | None, using: str):
@@ -107,13 +108,14 @@ def _postgres_rows(organization_id: int, after_seq: int, through_seq: int | None
             cursor.itersize = FETCH_ROWS
             cursor.execute(_SQL, [organization_id, after_seq, through_seq or 2**63 - 1])
             for rows in _fetched_ahead(cursor):
-                for row in rows:
-                    values = list(row)
-                    for i in _JSON_AT:
-                        if values[i] is not None:
-                            values[i] = loads(values[i])
-                    values[27] = sorted(values[27].split(_TARGET_SEP)) if values[27] else []
-                    yield ChainRow(*values)
+                for (seq, event_id, action, family, category, occurred_at, recorded_at, actor_kind, actor_row_kind,
+                     actor_id, outcome, reason, run_id, task_id, blueprint_id, source_ip, user_agent, recorded_via,
+                     prev_hash, digest, keys, documents) in rows:
+                    automation, targets, run, task, blueprint, changes, metadata = loads(documents)
+                    yield ChainRow(seq, event_id, action, family, category, occurred_at, recorded_at, actor_kind,
+                                   actor_row_kind, actor_id, automation, outcome, reason, targets, run, run_id, task,
+                                   task_id, blueprint, blueprint_id, changes, source_ip, user_agent, metadata,
+                                   recorded_via, prev_hash, digest, sorted(keys.split(_TARGET_SEP)) if keys else [])
 
 
 def _fetched_ahead(cursor, depth: int = 2):
