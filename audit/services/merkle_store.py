@@ -10,9 +10,14 @@ from ..canonical import GENESIS_HASH
 from ..merkle import CompactRange, peak_positions, perfect_root
 from ..models import AuditEvent, ChainHead, MerkleLeaves, MerkleNode, MerkleTree, Organization
 from ..models.proofs import CHUNK_LEAVES, CHUNK_LEVEL
+from .statistics import refresh_statistics
 
 _PLACEHOLDER = bytes(32)
 READ_ROWS = 20_000
+# Measured at 10,000,000 events: with the statistics taken before the tree grew, a proof's one query scanned the
+# organization's 78,000 nodes (34 ms) instead of its 20 (0.2 ms).
+BULK_LEAVES = 100_000
+MERKLE_TABLES = ("audit_merklenode", "audit_merkleleaves", "audit_merkletree")
 
 
 class TreeIncomplete(Exception):
@@ -136,8 +141,10 @@ def extend_tree(organization: Organization, *, progress=None) -> int:
     if expected != target + 1:
         raise TreeIncomplete(f"event {expected} is missing: the tree cannot grow over it")
     writer.flush(final=True)
-    tree.size = target
+    grown, tree.size = target - tree.size, target
     tree.save(update_fields=["size"])
+    if grown >= BULK_LEAVES:  # a first checkpoint over a large trail: proofs are planned on the nodes' statistics
+        refresh_statistics(MERKLE_TABLES)
     return target
 
 

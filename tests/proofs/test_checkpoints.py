@@ -116,3 +116,18 @@ def test_the_export_bundle_command_writes_a_bundle_that_verifies(signed_trail, t
     assert AuditEvent.objects.get(organization=signed_trail, action="audit.exported").metadata["format"] == "bundle"
     with pytest.raises(CommandError, match="exists"):
         run_command("export_bundle", "acme", str(target))
+
+
+def test_growing_the_tree_over_a_large_trail_refreshes_the_planners_statistics(org, monkeypatch):
+    from audit.services import merkle_store
+
+    refreshed = []
+    refresh = merkle_store.refresh_statistics
+    monkeypatch.setattr(merkle_store, "refresh_statistics", lambda tables: refreshed.append(tables) or refresh(tables))
+    monkeypatch.setattr(merkle_store, "BULK_LEAVES", 30)
+    add_events(org, 10)
+    sign_checkpoint(org)  # a small growth: planned on the statistics as they are
+    assert refreshed == []
+    add_events(org, 40)
+    sign_checkpoint(org)
+    assert refreshed == [("audit_merklenode", "audit_merkleleaves", "audit_merkletree")]
