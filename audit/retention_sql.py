@@ -13,12 +13,18 @@ HELD = """(v_org_held OR EXISTS (SELECT 1 FROM audit_legalhold h WHERE h.organiz
            AND h.released_at IS NULL AND h.actor_id = e.actor_id))"""
 
 FUNCTIONS = f"""
-CREATE OR REPLACE FUNCTION trailproof_purge_batch(p_org bigint, p_now timestamptz, p_limit integer)
-RETURNS bigint LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, public AS $$
+DROP FUNCTION IF EXISTS trailproof_purge_batch(bigint, timestamptz, integer);
+-- p_after_at, p_after_seq: where the previous batch of this purge stopped (NULL for the first). Oldest first, each
+-- batch starts its index scan after the rows the previous ones deleted instead of wading through their dead entries
+-- (until vacuum removes them, every batch would scan all of them: quadratic in the backlog).
+CREATE OR REPLACE FUNCTION trailproof_purge_batch(p_org bigint, p_now timestamptz, p_limit integer,
+                                                  p_after_at timestamptz, p_after_seq bigint, OUT receipt_id bigint,
+                                                  OUT resume_at timestamptz, OUT resume_seq bigint)
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, public AS $$
 DECLARE
     v_now timestamptz := least(p_now, clock_timestamp());  -- the caller may purge less, never more
     v_days integer; v_cutoff timestamptz; v_org_held boolean;
-    v_count bigint; v_digest text; v_ranges jsonb; v_held bigint := 0; v_receipt bigint;
+    v_count bigint; v_digest text; v_ranges jsonb; v_held bigint := 0;
 BEGIN
     PERFORM pg_advisory_xact_lock({PURGE_LOCK}, p_org::integer);
     SELECT greatest(retention_days, 365) INTO v_days FROM audit_organization WHERE id = p_org;
@@ -29,9 +35,11 @@ BEGIN
     PERFORM set_config('{PURGE_SETTING}', 'on', true);
     WITH doomed AS (
         SELECT e.id FROM audit_auditevent e WHERE {EXPIRED} AND NOT {HELD}
+           AND (e.occurred_at, e.seq) > (coalesce(p_after_at, '-infinity'), coalesce(p_after_seq, 0))
         ORDER BY e.occurred_at, e.seq LIMIT p_limit),
     gone_targets AS (DELETE FROM audit_eventtarget t USING doomed d WHERE t.event_id = d.id),
-    gone AS (DELETE FROM audit_auditevent e USING doomed d WHERE e.id = d.id RETURNING e.seq, e.hash),
+    gone AS (DELETE FROM audit_auditevent e USING doomed d WHERE e.id = d.id
+             RETURNING e.seq, e.hash, e.occurred_at),
     runs AS (SELECT min(seq) AS first_seq, max(seq) AS last_seq, (array_agg(hash ORDER BY seq DESC))[1] AS last_hash
              FROM (SELECT seq, hash, seq - row_number() OVER (ORDER BY seq) AS run FROM gone) islands GROUP BY run)
     SELECT (SELECT count(*) FROM gone),
@@ -39,16 +47,17 @@ BEGIN
               FROM gone),
            (SELECT coalesce(jsonb_agg(jsonb_build_object('first_seq', first_seq, 'last_seq', last_seq,
                                                          'last_hash', last_hash) ORDER BY first_seq), '[]'::jsonb)
-              FROM runs)
-      INTO v_count, v_digest, v_ranges;
+              FROM runs),
+           (SELECT g.occurred_at FROM gone g ORDER BY g.occurred_at DESC, g.seq DESC LIMIT 1),
+           (SELECT g.seq FROM gone g ORDER BY g.occurred_at DESC, g.seq DESC LIMIT 1)
+      INTO v_count, v_digest, v_ranges, resume_at, resume_seq;
     PERFORM set_config('{PURGE_SETTING}', 'off', true);
     IF v_count < p_limit THEN
         SELECT count(*) INTO v_held FROM audit_auditevent e WHERE {EXPIRED} AND {HELD};
     END IF;
-    IF v_count = 0 AND v_held = 0 THEN RETURN NULL; END IF;
+    IF v_count = 0 AND v_held = 0 THEN RETURN; END IF;
     INSERT INTO audit_retentionreceipt (organization_id, policy_days, count, ranges, digest, purged_at, held_back)
-        VALUES (p_org, v_days, v_count, v_ranges, v_digest, v_now, v_held) RETURNING id INTO v_receipt;
-    RETURN v_receipt;
+        VALUES (p_org, v_days, v_count, v_ranges, v_digest, v_now, v_held) RETURNING id INTO receipt_id;
 END $$;
 
 CREATE OR REPLACE FUNCTION audit_receipt_sealed() RETURNS trigger LANGUAGE plpgsql AS $$
@@ -171,6 +180,7 @@ def install_purge_functions(connection) -> None:
 def grant_application_role(connection, role: str) -> None:
     """Gives `role` (the role DATABASE_URL connects as) what the application needs, and no way around the guard."""
     quoted = connection.ops.quote_name(role)
+    purge = "trailproof_purge_batch(bigint, timestamptz, integer, timestamptz, bigint)"
     statements = [
         f"GRANT USAGE ON SCHEMA public TO {quoted}",
         f"GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {quoted}",
@@ -179,9 +189,9 @@ def grant_application_role(connection, role: str) -> None:
           for table in APPEND_ONLY_TABLES),
         # The purge names its receipt's event once, after recording it (see audit/services/retention.py).
         f"GRANT UPDATE (event_id) ON audit_retentionreceipt TO {quoted}",
-        "REVOKE ALL ON FUNCTION trailproof_purge_batch(bigint, timestamptz, integer) FROM PUBLIC",
+        f"REVOKE ALL ON FUNCTION {purge} FROM PUBLIC",
         "REVOKE ALL ON FUNCTION trailproof_drop_organization(bigint) FROM PUBLIC",
-        f"GRANT EXECUTE ON FUNCTION trailproof_purge_batch(bigint, timestamptz, integer) TO {quoted}",
+        f"GRANT EXECUTE ON FUNCTION {purge} TO {quoted}",
         f"GRANT EXECUTE ON FUNCTION trailproof_drop_organization(bigint) TO {quoted}",
     ]
     with connection.cursor() as cursor:

@@ -7,7 +7,7 @@
    policy, grows its stored Merkle tree over them (as the checkpoint job, every few minutes, keeps it grown in
    production: a purge then only extends it over the last minutes' events), then ANALYZE.
 2. Raw: a plain copy of those rows (same indexes, no trigger) deleted by plain DELETE in the same batches,
-   oldest first, while a thread inserts single rows into the copy.
+   oldest first, each after the previous one's newest row, while a thread inserts single rows into the copy.
 3. The project: `purge_expired_events` (the SECURITY DEFINER function, a receipt and a retention.purged
    event per batch) while a thread records single events through `record_event`, one transaction each.
 Reports events deleted per second and the insert latencies (worst, p99) during each, and verifies the chain.
@@ -138,17 +138,19 @@ def _raw_purge(organization, batch) -> dict:
                     next_id[0] += 1
                     writer_conn.execute(copy_row, {"id": next_id[0], "of": template[0]})
 
-                def work():
-                    deleted = 0
+                def work():  # oldest first, each batch after the last one's newest row, as the purge does
+                    deleted, after = 0, (datetime.min.replace(tzinfo=UTC), 0)
                     while True:
                         with conn.transaction():
-                            count = conn.execute(
+                            gone = conn.execute(
                                 f"DELETE FROM {RAW_TABLE} WHERE id IN (SELECT id FROM {RAW_TABLE} "  # noqa: S608
-                                "WHERE organization_id = %s AND occurred_at < %s ORDER BY occurred_at, seq LIMIT %s)",
-                                [organization.pk, cutoff, batch]).rowcount
-                        deleted += count
-                        if count < batch:
+                                "WHERE organization_id = %s AND occurred_at < %s AND (occurred_at, seq) > (%s, %s) "
+                                "ORDER BY occurred_at, seq LIMIT %s) RETURNING occurred_at, seq",
+                                [organization.pk, cutoff, *after, batch]).fetchall()
+                        deleted += len(gone)
+                        if len(gone) < batch:
                             return deleted
+                        after = max(gone)
 
                 deleted, seconds, latencies = _timed_with_writer(work, insert)
         finally:

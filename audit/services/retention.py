@@ -106,13 +106,16 @@ def receipt_commitment(receipt: RetentionReceipt) -> dict:
             "last_seq": ranges[-1]["last_seq"] if ranges else None}
 
 
-def _batch_in_postgres(organization, now, limit) -> int | None:
+def _batch_in_postgres(organization, now, limit, after) -> tuple[int | None, tuple | None]:
     with connection.cursor() as cursor:
-        cursor.execute("SELECT trailproof_purge_batch(%s, %s, %s)", [organization.pk, now, limit])
-        return cursor.fetchone()[0]
+        cursor.execute("SELECT receipt_id, resume_at, resume_seq FROM trailproof_purge_batch(%s, %s, %s, %s, %s)",
+                       [organization.pk, now, limit, *(after or (None, None))])
+        receipt_id, last_at, last_seq = cursor.fetchone()
+    return receipt_id, ((last_at, last_seq) if last_seq is not None else after)
 
 
-def _batch_in_python(organization, now, limit) -> int | None:
+def _batch_in_python(organization, now, limit, after) -> tuple[int | None, None]:
+    """SQLite: the demo's small trail, re-read from its start each batch."""
     organization = Organization.objects.get(pk=organization.pk)
     expired, held = expired_events(organization, now), _held(organization)
     purgeable = expired if held is None else expired.exclude(held)
@@ -126,28 +129,30 @@ def _batch_in_python(organization, now, limit) -> int | None:
             AuditEvent.objects.filter(pk__in=chunk)._raw_delete(connection.alias)
     held_back = expired.filter(held).count() if held is not None and len(ids) < limit else 0
     if not ids and not held_back:
-        return None
+        return None, None
     return RetentionReceipt.objects.create(
         organization=organization, policy_days=max(organization.retention_days, MIN_AUDIT_DAYS), count=len(ids),
         ranges=runs_of([(seq, h) for _, seq, h in doomed]), digest=digest_of(h for _, _, h in doomed),
-        purged_at=now, held_back=held_back).pk
+        purged_at=now, held_back=held_back).pk, None
 
 
-def purge_batch(organization: Organization, *, now: datetime, limit: int, acting: Acting) -> RetentionReceipt | None:
-    """One batch, one transaction: delete, write the receipt, record the event naming it."""
+def purge_batch(organization: Organization, *, now: datetime, limit: int, acting: Acting,
+                after: tuple | None = None) -> tuple[RetentionReceipt | None, tuple | None]:
+    """One batch, one transaction: delete, write the receipt, record the event naming it. Returns the receipt and
+    where the next batch of the same purge starts (after the newest (occurred_at, seq) this one deleted)."""
     batch = _batch_in_postgres if connection.vendor == "postgresql" else _batch_in_python
     with transaction.atomic():
         extend_tree(organization)  # purged events keep their leaves: proofs of the others still work
-        receipt_id = batch(organization, now, limit)
+        receipt_id, after = batch(organization, now, limit, after)
         if receipt_id is None:
-            return None
+            return None, after
         receipt = RetentionReceipt.objects.get(pk=receipt_id)
         event = record_action(organization, PURGE_ACTION, acting, metadata=receipt_commitment(receipt),
                               targets=[{"type": "retention_receipt", "id": str(receipt.pk)}],
                               reason=f"Retention policy of {receipt.policy_days} days")
         RetentionReceipt.objects.filter(pk=receipt.pk, event__isnull=True).update(event=event)
         receipt.event = event
-    return receipt
+    return receipt, after
 
 
 @contextmanager
@@ -179,8 +184,10 @@ def purge_expired_events(organization: Organization, *, acting: Acting, now: dat
         if not acquired:
             outcome.skipped = "another purge of this organization is running"
             return outcome
+        after = None
         while True:
-            receipt = purge_batch(organization, now=now or timezone.now(), limit=batch_size, acting=acting)
+            receipt, after = purge_batch(organization, now=now or timezone.now(), limit=batch_size, acting=acting,
+                                         after=after)
             if receipt is None:
                 break
             outcome.receipts.append(receipt)

@@ -49,8 +49,9 @@ REFUSED = [
     "ALTER TABLE audit_auditevent OWNER TO CURRENT_USER",
     "SET session_replication_role = replica",
     "SELECT set_config('trailproof.retention_purge', 'on', false); DELETE FROM audit_auditevent",
-    "CREATE OR REPLACE FUNCTION trailproof_purge_batch(bigint, timestamptz, integer) RETURNS bigint "
-    "LANGUAGE sql AS 'SELECT 1::bigint'",
+    "CREATE OR REPLACE FUNCTION trailproof_purge_batch(bigint, timestamptz, integer, timestamptz, bigint, "
+    "OUT receipt_id bigint, OUT resume_at timestamptz, OUT resume_seq bigint) LANGUAGE sql "
+    "AS 'SELECT 1::bigint, now(), 1::bigint'",
     "UPDATE audit_retentionreceipt SET count = 0",
     "DELETE FROM audit_retentionreceipt",
     "UPDATE audit_organization SET retention_days = 30",
@@ -99,7 +100,7 @@ def test_the_purge_function_deletes_only_what_the_policy_allows(as_app, org, now
     old = record_at(org, now - 400 * DAY, count=2)
     young = record_at(org, now - 200 * DAY)
     # Asking for a far future "now" cannot widen the purge: the function never looks past the real clock.
-    receipt_id = as_app.execute("SELECT trailproof_purge_batch(%s, %s, 1000)",
+    receipt_id = as_app.execute("SELECT receipt_id FROM trailproof_purge_batch(%s, %s, 1000, NULL, NULL)",
                                 [org.pk, now + timedelta(days=3650)]).fetchone()[0]
     receipt = RetentionReceipt.objects.get(pk=receipt_id)
     assert receipt.count == 2 and receipt.policy_days == 365

@@ -113,3 +113,22 @@ def test_the_daily_task_purges_every_organization_as_the_bot(org, other_org, now
     assert purge_expired() == {"acme": 1, "globex": 2}
     assert app.conf.beat_schedule["purge-expired-events-daily"]["task"] == "audit.tasks.purge_expired"
     assert {r.event.automation["trigger"] for r in RetentionReceipt.objects.all()} == {"daily schedule"}
+
+
+def test_batches_go_on_after_held_events_and_events_of_the_same_moment(org, officer, now):
+    """Each batch starts after the newest (occurred_at, seq) the previous one deleted: held events stay behind, and
+    several events of one instant are split across batches without one being skipped or deleted twice."""
+    from audit.acting import Acting
+    from audit.services.holds import place_legal_hold
+
+    first = record_at(org, now - 500 * DAY, count=4)
+    held = record_at(org, now - 450 * DAY, count=2, actor={"kind": "user", "id": "u-held", "name": "Held Person"})
+    same_moment = record_at(org, now - 400 * DAY, count=5)
+    place_legal_hold(organization=org, reason="Case 9", acting=Acting.for_user(officer),
+                     actor=held[0].actor)
+    outcome = purge(org, batch_size=3)
+    assert [r.count for r in outcome.receipts] == [3, 3, 3, 0] and outcome.deleted == 9
+    assert not AuditEvent.objects.filter(pk__in=[e.pk for e in first + same_moment]).exists()
+    assert AuditEvent.objects.filter(pk__in=[e.pk for e in held]).count() == 2
+    assert outcome.receipts[-1].held_back == 2
+    assert verify_chain(org).ok
