@@ -8,7 +8,7 @@ from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.http import urlencode
 
-from audit.admin import ScopedAdmin
+from audit.admin import ScopedAdmin, visible_organizations
 from audit.models import Membership, Organization, Role
 
 from .models import Alert, OrganizationMailServer, SystemLogEntry, WebhookDelivery, WebhookEndpoint
@@ -101,6 +101,12 @@ class AlertAdmin(ScopedAdmin):
               "acknowledge_on_page")
     readonly_fields = ("acknowledge_on_page",)
     ordering = ("-raised_at", "-id")
+
+    def get_list_display(self, request):
+        shown = super().get_list_display(request)
+        if request.user.is_superuser or len(visible_organizations(request)) > 1:
+            return shown
+        return [name for name in shown if name != "organization_id"]  # one organization: the column says nothing
 
     @admin.display(description="Acknowledge")
     def acknowledge_on_page(self, alert):
