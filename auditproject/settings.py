@@ -107,7 +107,7 @@ if env_str("DATABASE_REPLICA_URL"):
     DATABASES["replica"] = {**_database(env_str("DATABASE_REPLICA_URL"), "trailproof"), "TEST": {"MIRROR": "default"}}
 DATABASE_ROUTERS = ["auditproject.routers.ReplicaRouter", "auditproject.routers.SystemLogRouter"]
 # CSV and JSON lines exports on PostgreSQL: connections copying one export at once, in one snapshot (1: one).
-EXPORT_COPY_STREAMS = max(1, env_int("EXPORT_COPY_STREAMS", 2))
+EXPORT_COPY_STREAMS = min(8, max(1, env_int("EXPORT_COPY_STREAMS", 2)))  # bounded: each is a connection
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "audit.User"
