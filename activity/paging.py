@@ -1,13 +1,12 @@
 """Keyset paging of runs, newest activity first: no OFFSET, however many runs an organization has."""
 import base64
 import binascii
-from datetime import datetime
 
 from django.db.models import Q
 
+from audit.periods import cursor_position
+
 RUNS_PAGE = 50
-
-
 def encode_run_cursor(run) -> str:
     raw = f"{run.last_activity_at.isoformat()}|{run.pk}"
     return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
@@ -18,8 +17,8 @@ def decode_run_cursor(cursor: str):
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
         moment, pk = raw.split("|")
-        return datetime.fromisoformat(moment), int(pk)
-    except (ValueError, binascii.Error, UnicodeDecodeError):
+        return cursor_position(moment, pk)
+    except (ValueError, binascii.Error, UnicodeDecodeError, OverflowError):
         return None
 
 

@@ -52,3 +52,20 @@ class PeriodFilterSet(django_filters.FilterSet):
                                              help_text="RFC 3339; at or after it.")
     until = django_filters.IsoDateTimeFilter(field_name="occurred_at", lookup_expr="lt",
                                              help_text="RFC 3339; before it.")
+
+
+MAX_KEY = 2**63 - 1
+
+
+def cursor_position(moment, key) -> tuple:
+    """A page cursor's (time, key), checked: a time zone, in UTC, within the supported dates, a whole number
+    PostgreSQL can compare; ValueError otherwise, so a forged cursor is refused, never a 500."""
+    if type(key) is not int and not (isinstance(key, str) and key.isascii() and key.isdigit()):
+        raise ValueError("not a cursor of ours")
+    instant, key = datetime.fromisoformat(str(moment).replace("Z", "+00:00")), int(key)
+    if instant.tzinfo is None or not 0 <= key <= MAX_KEY:
+        raise ValueError("not a cursor of ours")
+    try:
+        return within_bounds(in_utc(instant)), key
+    except forms.ValidationError:
+        raise ValueError("not a cursor of ours") from None

@@ -1,6 +1,5 @@
 """The activity endpoints: runs, tasks, blueprints, their timelines, published versions and comparisons."""
 import re
-from datetime import datetime
 
 from django.db.models import Q
 from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
@@ -10,6 +9,7 @@ from audit.api.pagination import decode_cursor, encode_cursor, page_size_of
 from audit.api.permissions import refuse
 from audit.api.views import _utc_bounds
 from audit.canonical import format_timestamp
+from audit.periods import cursor_position
 
 from ..feed import timeline_entry
 from ..filters import RunFilter
@@ -46,8 +46,8 @@ def _position(params, kind: str):
     try:
         if position.get("o") != kind:
             raise ValueError
-        return datetime.fromisoformat(str(position["t"]).replace("Z", "+00:00")), int(position["k"])
-    except (KeyError, TypeError, ValueError):
+        return cursor_position(position["t"], position["k"])
+    except (KeyError, TypeError, ValueError, OverflowError):
         raise _bad_cursor() from None
 
 

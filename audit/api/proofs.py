@@ -4,6 +4,7 @@ from rest_framework.exceptions import APIException, ValidationError
 from rest_framework.response import Response
 
 from ..models import Checkpoint
+from ..periods import MAX_KEY
 from ..proofs import ProofUnavailable, consistency, inclusion_proof
 from ..services.checkpoints import checkpoint_document, published_keys
 from . import docs
@@ -37,7 +38,8 @@ class CheckpointsView(TrailView):
         size = page_size_of(params)
         position = decode_cursor(params.get("cursor")) or {"o": "checkpoints"}
         before = position.get("before")
-        if position.get("o") != "checkpoints" or not (before is None or isinstance(before, int)):
+        if position.get("o") != "checkpoints" or not (before is None or (type(before) is int
+                                                                        and 0 <= before <= MAX_KEY)):
             raise ValidationError({"cursor": ["Not a cursor this endpoint issued."]})
         checkpoints = Checkpoint.objects.filter(organization=self.organization()).order_by("-pk")
         if before is not None:

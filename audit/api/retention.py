@@ -1,6 +1,4 @@
 """`GET retention/receipts`: the organization's deletion receipts, newest first, with cursor pagination."""
-from datetime import datetime
-
 from django.db.models import Q
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers as s
@@ -8,6 +6,7 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
 from ..canonical import format_timestamp
+from ..periods import cursor_position
 from ..receipts import receipt_document
 from ..selectors import latest_receipts
 from . import docs
@@ -43,9 +42,8 @@ def _after(receipts, raw_cursor):
     if position is None:
         return receipts
     try:
-        moment = datetime.fromisoformat(position["t"].replace("Z", "+00:00"))
-        pk = int(position["i"])
-    except (KeyError, TypeError, ValueError, AttributeError):
+        moment, pk = cursor_position(position["t"], position["i"])
+    except (KeyError, TypeError, ValueError, AttributeError, OverflowError):
         raise ValidationError({"cursor": ["Not a cursor this endpoint issued."]}) from None
     return receipts.filter(Q(purged_at__lt=moment) | Q(purged_at=moment, pk__lt=pk))
 
