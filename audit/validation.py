@@ -64,7 +64,7 @@ def _text(value, field, errors, *, max_length, required=False):
     if len(value) > max_length:
         errors.add(field, f"Must be at most {max_length} characters (got {len(value)}).")
         return None
-    problem = _string_problem(value)
+    problem = text_problem(value)
     if problem:
         errors.add(field, problem)
         return None
@@ -74,7 +74,7 @@ def _text(value, field, errors, *, max_length, required=False):
 CONTROL_RE = re.compile(r"[\x00-\x1f\x7f]")
 
 
-def _string_problem(value: str) -> str | None:
+def text_problem(value: str) -> str | None:
     """Text is stored exactly, control characters included, except what PostgreSQL cannot store."""
     if "\x00" in value:
         return "Must not contain the NUL character."
@@ -90,7 +90,7 @@ def _json_value_problems(value, field, errors, depth=0):
     if depth > MAX_DEPTH:
         errors.add(field, f"Nested deeper than {MAX_DEPTH} levels.")
     elif isinstance(value, str):
-        problem = _string_problem(value)
+        problem = text_problem(value)
         if problem:
             errors.add(field, problem)
     elif isinstance(value, bool) or value is None:
@@ -100,7 +100,7 @@ def _json_value_problems(value, field, errors, depth=0):
             errors.add(field, f"Numbers must be finite and within ±{SAFE_NUMBER}.")
     elif isinstance(value, dict):
         for key, item in value.items():
-            if not isinstance(key, str) or _string_problem(key):
+            if not isinstance(key, str) or text_problem(key):
                 errors.add(field, "Object keys must be valid strings.")
                 continue
             _json_value_problems(item, f"{field}.{key}", errors, depth + 1)
@@ -248,7 +248,7 @@ def _changes(value, errors):
     clean = {}
     for name, change in changes.items():
         field = f"changes.{name}"
-        problem = _string_problem(name)
+        problem = text_problem(name)
         if problem:
             errors.add("changes", f"Field names: {problem[0].lower()}{problem[1:]}")
             continue

@@ -5,6 +5,7 @@ from django.utils import timezone
 
 from ..acting import Acting
 from ..models import Actor, LegalHold, Organization
+from ..validation import text_problem
 from .recording import record_action
 
 MAX_REASON = 2000
@@ -22,6 +23,8 @@ def place_legal_hold(*, organization: Organization, reason: str, acting: Acting,
     reason = (reason or "").strip()
     if not reason or len(reason) > MAX_REASON:
         raise ValidationError({"reason": f"Say why the records are held (1 to {MAX_REASON} characters)."})
+    if text_problem(reason):
+        raise ValidationError({"reason": text_problem(reason)})
     if actor is not None and actor.organization_id != organization.pk:
         raise ValidationError({"actor": "No such actor in this organization."})
     hold = LegalHold.objects.create(organization=organization, actor=actor, reason=reason,
@@ -33,12 +36,16 @@ def place_legal_hold(*, organization: Organization, reason: str, acting: Acting,
 
 @transaction.atomic
 def release_legal_hold(*, hold: LegalHold, reason: str, acting: Acting) -> LegalHold:
+    """Releases the hold (once); raises ValidationError for a reason that cannot be recorded."""
+    reason = (reason or "").strip()
+    if len(reason) > MAX_REASON or text_problem(reason):
+        raise ValidationError({"reason": text_problem(reason) or f"Must be at most {MAX_REASON} characters."})
     hold = LegalHold.objects.select_for_update(of=("self",)).select_related("organization", "actor").get(pk=hold.pk)
     if hold.released_at is not None:
         return hold
     hold.released_at, hold.released_by = timezone.now(), acting.actor.get("id") or acting.recorded_via
     hold.save(update_fields=["released_at", "released_by"])
-    record_action(hold.organization, "legal_hold.released", acting, reason=(reason or "").strip()[:MAX_REASON],
+    record_action(hold.organization, "legal_hold.released", acting, reason=reason,
                   targets=[_hold_target(hold.organization, hold.actor)], metadata={"hold": hold.pk})
     return hold
 

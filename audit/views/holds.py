@@ -71,6 +71,12 @@ def release(request, pk):
     hold = legal_holds_of(membership.organization).filter(pk=pk).first()
     if hold is None:
         return refuse(request, reason="that legal hold is not one of this organization's", status=404)
-    release_legal_hold(hold=hold, reason=request.POST.get("reason", ""), acting=Acting.for_user(request.user, request))
+    try:
+        release_legal_hold(hold=hold, reason=request.POST.get("reason", ""),
+                           acting=Acting.for_user(request.user, request))
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+        return _page(request, membership.organization, LegalHoldForm(organization=membership.organization),
+                     status=400)
     messages.success(request, "Legal hold released: its records follow the retention policy again.")
     return redirect("settings:legal-holds")

@@ -6,6 +6,7 @@ from django.utils import timezone
 
 from audit.acting import Acting
 from audit.services.recording import record_action
+from audit.validation import text_problem
 
 from ..models import Alert, AlertRuleSetting, WorkingHours
 from .rules import RULES_BY_KEY, bounds_problem, rule_configs
@@ -23,6 +24,8 @@ def acknowledge_alert(*, organization, alert_id: int, note: str, user, acting: A
     note = (note or "").strip()
     if not note or len(note) > MAX_NOTE:
         raise AlertError(f"Write a note of 1 to {MAX_NOTE} characters: what was found, what was done.")
+    if text_problem(note):
+        raise AlertError(f"The note: {text_problem(note)}")
     with transaction.atomic(), transaction.atomic(using="syslog"):
         alert = Alert.objects.select_for_update().filter(organization_id=organization.pk, pk=alert_id).first()
         if alert is None:

@@ -49,6 +49,10 @@ def test_an_acknowledgement_needs_a_note_and_changes_nothing_without_one(client,
     ours.refresh_from_db()
     assert ours.acknowledged_at is None
     assert not AuditEvent.objects.filter(action="alert.acknowledged").exists()
+    response = client.post(f"/alerts/{ours.pk}/acknowledge/", {"note": "found it\x00"})
+    assert response.status_code == 400 and "NUL" in response.content.decode()
+    ours.refresh_from_db()
+    assert ours.acknowledged_at is None
 
 
 def test_another_organizations_alert_cannot_be_acknowledged(client, outsider, officer, burst):

@@ -59,6 +59,10 @@ def test_an_officer_places_and_releases_a_hold_on_the_page(client, officer, org,
     assert hold.actor == maria(org) and hold.active
     page = client.get(URL).content.decode()
     assert "Case 42" in page and "in force" in page
+    refused = client.post(f"{URL}{hold.pk}/release/", {"reason": "done\x00"})
+    assert refused.status_code == 400 and "NUL" in refused.content.decode()
+    hold.refresh_from_db()
+    assert hold.active
     assert client.post(f"{URL}{hold.pk}/release/", {"reason": "done"}).status_code == 302
     hold.refresh_from_db()
     assert not hold.active
