@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from .canonical import format_timestamp
 from .models import AuditEvent, Checkpoint, Erasure
+from .people import pseudonym_for
 from .services.checkpoints import checkpoint_document, published_keys
 from .services.merkle_store import TreeIncomplete, TreeReader
 from .services.purged_ranges import purged_ranges
@@ -63,7 +64,7 @@ def _write_events(organization, out, progress) -> dict:
 
 
 _DOCUMENT_FIELDS = ("pk", "seq", "event_id", "action", "category", "occurred_at", "recorded_at", "actor_kind",
-                    "actor__external_id", "actor__name", "actor__email", "actor__erased_at", "automation",
+                    "actor", "actor__external_id", "actor__name", "actor__email", "actor__erased_at", "automation",
                     "outcome", "reason", "targets", "run", "task", "blueprint", "changes", "source_ip", "user_agent",
                     "metadata", "recorded_via", "prev_hash", "hash")
 
@@ -73,14 +74,15 @@ def event_documents(organization):
     slug = organization.slug
     rows = (AuditEvent.objects.filter(organization=organization).order_by("seq")
             .values_list(*_DOCUMENT_FIELDS).iterator(chunk_size=CHUNK_ROWS))
-    for (pk, seq, event_id, action, category, occurred_at, recorded_at, actor_kind, actor_id, name, email, erased_at,
-         automation, outcome, reason, targets, run, task, blueprint, changes, ip, agent, metadata, recorded_via,
-         prev_hash, digest) in rows:
+    for (pk, seq, event_id, action, category, occurred_at, recorded_at, actor_kind, actor_pk, actor_id, name, email,
+         erased_at, automation, outcome, reason, targets, run, task, blueprint, changes, ip, agent, metadata,
+         recorded_via, prev_hash, digest) in rows:
         yield {
             "id": pk, "organization": slug, "seq": seq, "event_id": event_id, "action": action,
             "category": category, "occurred_at": format_timestamp(occurred_at),
             "recorded_at": format_timestamp(recorded_at),
-            "actor": {"kind": actor_kind, "id": actor_id, "name": None if erased_at else (name or None),
+            "actor": {"kind": actor_kind, "id": actor_id,
+                      "name": pseudonym_for(organization.pk, actor_pk) if erased_at else (name or None),
                       "email": None if erased_at else (email or None)},
             "automation": automation, "outcome": outcome, "reason": reason, "targets": targets, "run": run,
             "task": task, "blueprint": blueprint, "changes": changes,

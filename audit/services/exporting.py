@@ -17,6 +17,7 @@ from ..canonical import format_timestamp
 from ..export_sql import export_of
 from ..exports import Export
 from ..models import Organization
+from ..people import person_name
 from ..replica import reading_from_replica
 from .recording import record_action
 
@@ -73,8 +74,7 @@ def manifest_document(event) -> dict:
     metadata = event.metadata or {}
     return {
         "organization": event.organization.slug,
-        "exported_by": {"kind": event.actor_kind, "id": event.actor.external_id,
-                        "name": None if event.actor.erased_at else event.actor.name or None},
+        "exported_by": {"kind": event.actor_kind, "id": event.actor.external_id, "name": person_name(event.actor)},
         "exported_at": format_timestamp(event.occurred_at),
         **{key: metadata.get(key) for key in MANIFEST_FIELDS},
         "recorded_in": {"event_id": event.pk, "seq": event.seq, "hash": event.hash},

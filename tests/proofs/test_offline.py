@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 import rfc8785
+from django.utils import timezone
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -102,3 +103,7 @@ def test_the_bundle_writes_each_event_as_the_api_does(signed_trail):
     Actor.objects.filter(organization=signed_trail, external_id="u-100").update(name="", email="")
     stored = AuditEvent.objects.filter(organization=signed_trail).select_related("organization", "actor")
     assert list(event_documents(signed_trail)) == [event_document(e) for e in stored.order_by("seq")]
+    Actor.objects.filter(organization=signed_trail, external_id="u-100").update(erased_at=timezone.now())
+    documents = list(event_documents(signed_trail))  # an erased person: the pseudonym, as everywhere
+    assert documents == [event_document(e) for e in stored.order_by("seq")]
+    assert documents[-1]["actor"]["name"].startswith("erased-")
