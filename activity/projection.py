@@ -6,6 +6,8 @@ rarer and carrying their pending draft merge, are read and written back. The rec
 the organization's chain-head lock, so no other writer folds into the same rows meanwhile. The rebuild
 command feeds the whole trail through this same function, so a rebuild equals what live recording built.
 """
+import re
+
 from audit.canonical import format_timestamp
 from audit.catalog import Summary, spec_for
 from audit.people import person_name
@@ -184,6 +186,9 @@ def on_events_chained(sender, *, organization, events, **kwargs) -> None:
     project_events(organization, events)
 
 
+PLAIN_ID = re.compile(r"[A-Za-z0-9 ._:@+-]+")
+
+
 def on_person_erased(sender, *, organization, actor_id, pseudonym, **kwargs) -> None:
     """The projections' copies of an erased person's name become their pseudonym, as a rebuild would give."""
     Participant.objects.filter(organization=organization, actor_id=actor_id).exclude(name="").update(name=pseudonym)
@@ -191,10 +196,15 @@ def on_person_erased(sender, *, organization, actor_id, pseudonym, **kwargs) -> 
         assignee_name=pseudonym)
     BlueprintVersion.objects.filter(organization=organization, published_by=actor_id).update(
         published_by_name=pseudonym)
-    for version in BlueprintVersion.objects.filter(organization=organization).only("editors"):
+    # The database narrows to rows whose JSON text holds the id, when the id is written the same in any JSON
+    # (no quote, backslash or non-ASCII to escape); Python then matches editors exactly.
+    plain = PLAIN_ID.fullmatch(actor_id) is not None
+    versions = BlueprintVersion.objects.filter(organization=organization)
+    for version in versions.filter(editors__icontains=actor_id) if plain else versions:
         if _rename_editor(version.editors, actor_id, pseudonym):
             version.save(update_fields=["editors"])
-    for blueprint in Blueprint.objects.filter(organization=organization).only("pending"):
+    blueprints = Blueprint.objects.filter(organization=organization)
+    for blueprint in blueprints.filter(pending__icontains=actor_id) if plain else blueprints:
         if _rename_editor((blueprint.pending or {}).get("editors", []), actor_id, pseudonym):
             blueprint.save(update_fields=["pending"])
 
