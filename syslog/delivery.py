@@ -53,12 +53,6 @@ def _timeout() -> float:
     return float(getattr(settings, "WEBHOOK_TIMEOUT_SECONDS", DEFAULT_TIMEOUT_SECONDS))
 
 
-def due_deliveries(*, now=None, limit: int = 500) -> list:
-    now = now or timezone.now()
-    return list(WebhookDelivery.objects.filter(status=DeliveryStatus.PENDING, next_attempt_at__lte=now)
-                .order_by("next_attempt_at").values_list("id", flat=True)[:limit])
-
-
 def endpoints_with_due_deliveries(*, now=None) -> list:
     now = now or timezone.now()
     return list(WebhookDelivery.objects.filter(status=DeliveryStatus.PENDING, next_attempt_at__lte=now)

@@ -3,7 +3,7 @@ import uuid
 
 from django.db.models import QuerySet
 
-from audit.models import Membership, Role
+from audit.models import Membership
 
 from .models import SystemLogEntry, WebhookDelivery, WebhookEndpoint
 
@@ -27,13 +27,6 @@ def organization_of_recipient(to: list[str]) -> int:
         return 0
     membership = Membership.objects.filter(user__email__iexact=to[0]).order_by("pk").first()
     return membership.organization_id if membership else 0
-
-
-def admin_emails(organization_id: int) -> list[str]:
-    """Where an organization's alerts go: its admins' addresses."""
-    return sorted(set(Membership.objects.filter(organization_id=organization_id, role=Role.ADMIN,
-                                                user__is_active=True)
-                      .exclude(user__email="").values_list("user__email", flat=True)))
 
 
 def system_log_page(organization_id: int, *, kind: str | None, severity: str | None, since) -> QuerySet:

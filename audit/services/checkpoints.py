@@ -1,5 +1,4 @@
 """Signing checkpoints: the organization's tree size, Merkle root and chain head, signed and chained (contract §9)."""
-import base64
 
 import rfc8785
 from django.db import transaction
@@ -83,8 +82,3 @@ def published_keys() -> list[dict]:
     return [{"key_id": key.key_id, "public_key": key.public_key, "valid_from": format_timestamp(key.valid_from),
              "valid_until": format_timestamp(key.valid_until) if key.valid_until else None}
             for key in SigningKey.objects.order_by("valid_from")]
-
-
-def public_key_bytes(key_id: str) -> bytes | None:
-    key = SigningKey.objects.filter(key_id=key_id).first()
-    return base64.b64decode(key.public_key) if key else None

@@ -147,9 +147,3 @@ def redactions_by_seq(organization: Organization) -> dict[int, tuple[str, str]]:
     """Seq to (chained hash, hash of the redacted content): the verifier accepts exactly these changes."""
     return {seq: (original, redacted) for seq, original, redacted in Redaction.objects.filter(
         erasure__organization=organization).values_list("seq", "original_hash", "redacted_hash")}
-
-
-def redaction_of(organization: Organization) -> dict[int, tuple[str, str]]:
-    """Event id to (chained hash, hash of the redacted content), for the verifier."""
-    return {event_id: (original, redacted) for event_id, original, redacted in Redaction.objects.filter(
-        erasure__organization=organization).values_list("event_id", "original_hash", "redacted_hash")}

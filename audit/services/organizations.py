@@ -19,10 +19,6 @@ from .recording import record_action
 from .retention import PURGE_ACTION, PurgeOutcome, purge_expired_events
 
 
-def live_organizations():
-    return Organization.objects.filter(deleted_at__isnull=True)
-
-
 @transaction.atomic
 def delete_organization(*, organization: Organization, acting: Acting) -> Organization:
     """Soft deletion: members and keys stop working now; what the law makes us keep stays until it expires."""
