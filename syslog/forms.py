@@ -7,6 +7,7 @@ from audit.catalog import CATALOG, Store
 
 from .models import OrganizationMailServer, Severity
 from .targets import UnsafeTarget, check_url
+from .webhooks import MAX_ACTIONS, valid_action_pattern
 
 PERIODS = {"24h": timedelta(hours=24), "7d": timedelta(days=7), "30d": timedelta(days=30),
            "90d": timedelta(days=90), "all": None}
@@ -40,10 +41,13 @@ class WebhookForm(forms.Form):
         return url
 
     def clean_actions(self):
-        actions = [item.strip() for item in self.cleaned_data["actions"].split(",") if item.strip()]
-        bad = [a for a in actions if len(a) > 100 or any(ch.isspace() or ord(ch) < 32 for ch in a)]
+        given = (item.strip() for item in self.cleaned_data["actions"].split(","))
+        actions = list(dict.fromkeys(item for item in given if item))
+        bad = [a for a in actions if len(a) > 102 or not valid_action_pattern(a)]
         if bad:
-            raise forms.ValidationError(f"Not an action or prefix: {bad[0][:100]}")
+            raise forms.ValidationError(f"Not an action or prefix like auth.*: {bad[0][:100]}")
+        if len(actions) > MAX_ACTIONS:
+            raise forms.ValidationError(f"At most {MAX_ACTIONS} actions or prefixes (got {len(actions)}).")
         return actions
 
 

@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from audit.acting import Acting
 from audit.services.recording import record_action
+from audit.validation import ACTION_RE
 
 from .models import DeliveryStatus, WebhookDelivery, WebhookEndpoint
 from .signing import new_secret
@@ -15,6 +16,14 @@ from .targets import check_url
 
 # Bounded so one tenant cannot make every recorded event fan out without limit (documented in the README).
 MAX_ENDPOINTS_PER_ORGANIZATION = 20
+MAX_ACTIONS = 50
+
+
+def valid_action_pattern(pattern: str) -> bool:
+    """An exact action (task.completed) or a prefix ending in .* (auth.*): what a subscription may name."""
+    if pattern.endswith(".*"):
+        return bool(ACTION_RE.fullmatch(pattern[:-2] + ".x"))
+    return bool(ACTION_RE.fullmatch(pattern))
 EDITABLE_FIELDS = ("url", "actions", "description")
 
 

@@ -1,20 +1,12 @@
 """Serializers of the system log and webhook endpoints: input checks and the shapes returned."""
 from rest_framework import serializers
 
-from audit.validation import ACTION_RE
-
 from ..models import SystemLogEntry, WebhookEndpoint
 from ..targets import UnsafeTarget, check_url
+from ..webhooks import MAX_ACTIONS, valid_action_pattern
 
-MAX_ACTIONS = 50
 ACTIONS_HELP = ("Exact actions (task.completed) or prefixes ending in .* (auth.*); an empty list means "
                 "every action.")
-
-
-def _valid_pattern(pattern: str) -> bool:
-    if pattern.endswith(".*"):
-        return bool(ACTION_RE.fullmatch(pattern[:-2] + ".x"))
-    return bool(ACTION_RE.fullmatch(pattern))
 
 
 class StrictCharField(serializers.CharField):
@@ -61,7 +53,7 @@ class WebhookInputSerializer(serializers.Serializer):
         return value
 
     def validate_actions(self, value):
-        bad = [pattern for pattern in value if not _valid_pattern(pattern)]
+        bad = [pattern for pattern in value if not valid_action_pattern(pattern)]
         if bad:
             raise serializers.ValidationError(f"Not an action or action prefix: {', '.join(bad)}. {ACTIONS_HELP}")
         return list(dict.fromkeys(value))

@@ -171,3 +171,15 @@ def test_a_superuser_reads_the_deployment_entries(superuser, org):
 def test_admins_find_the_pages_in_the_navigation(org, org_admin, officer):
     assert 'href="/system/log/"' in signed_in(org_admin).get("/system/webhooks/").content.decode()
     assert 'href="/system/log/"' not in signed_in(officer).get("/audit/trail/").content.decode()
+
+
+@pytest.mark.parametrize("actions, problem", [
+    ("*", "Not an action or prefix like auth.*: *"),
+    ("auth.*, Auth", "Not an action or prefix like auth.*: Auth"),
+    (", ".join(f"task.a{n}" for n in range(51)), "At most 50 actions or prefixes (got 51)"),
+])
+def test_the_webhooks_page_accepts_exactly_the_actions_the_api_accepts(org, org_admin, actions, problem):
+    response = signed_in(org_admin).post("/system/webhooks/", {"url": "https://hooks.example.com/trail",
+                                                               "actions": actions})
+    assert response.status_code == 400 and problem in response.content.decode()
+    assert not WebhookEndpoint.objects.exists()
