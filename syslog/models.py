@@ -181,7 +181,10 @@ class Alert(models.Model):
         ordering = ["-raised_at", "-id"]
         indexes = [
             models.Index(fields=["organization_id", "acknowledged_at", "raised_at"], name="alert_org_open"),
-            models.Index(fields=["organization_id", "rule", "subject", "last_seen_at"], name="alert_fold"),
+            # Open alerts by rule and subject, for folding repeats. Neither `count` nor `last_seen_at` is indexed,
+            # so a fold is a heap-only update: no index entry per repeat during an attack.
+            models.Index(fields=["organization_id", "rule", "subject"], name="alert_open_fold",
+                         condition=models.Q(acknowledged_at__isnull=True)),
         ]
 
     def __str__(self):

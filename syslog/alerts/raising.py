@@ -2,9 +2,10 @@
 
 Written to the system log database in its own transaction, so an alert about the main store failing survives.
 The email and the webhook notice are queued when that transaction has committed. Folding is the frequent case
-during an attack (every further failed sign-in of a batch): on PostgreSQL all of a batch's folds are one UPDATE,
-committed without waiting for the disk. Concurrent evaluations of the same rule and subject take turns (an
-advisory lock), so a burst seen by two processes at once is one alert.
+during an attack (every further failed sign-in of a batch): on PostgreSQL all of a batch's folds are one call of a
+database function (one UPDATE, planned once per connection), committed without waiting for the disk. Concurrent
+evaluations of the same rule and subject take turns (an advisory lock), so a burst seen by two processes at once
+is one alert.
 """
 import hashlib
 from dataclasses import dataclass
@@ -43,12 +44,17 @@ def raise_alerts(organization_id: int, firings: list[Firing], *, now) -> list[Al
     if connections["syslog"].vendor != "postgresql":  # SQLite: one writer at a time
         folded = _fold_each(organization_id, firings, now)
         return [folded.get(firing.key) or _create(organization_id, firing, now) for firing in firings]
-    with transaction.atomic(using="syslog"):
-        folded = _fold_all_on_postgresql(organization_id, firings, now)
-        if len(folded) < len(firings):
+    folded = _fold_all_on_postgresql(organization_id, firings, now)  # usually all of them, in one round trip
+    new = [firing for firing in firings if firing.key not in folded]
+    if new:
+        with transaction.atomic(using="syslog"):
+            # Under the subjects' locks until the new alerts commit; another process may have raised one meanwhile.
+            folded.update(_fold_all_on_postgresql(organization_id, new, now))
             with connections["syslog"].cursor() as cursor:
                 cursor.execute("SET LOCAL synchronous_commit TO ON")  # a new alert is kept whatever happens
-        return [folded.get(firing.key) or _create(organization_id, firing, now) for firing in firings]
+            folded.update({firing.key: _create(organization_id, firing, now)
+                           for firing in new if firing.key not in folded})
+    return [folded[firing.key] for firing in firings]
 
 
 def _subject_locks(organization_id, firings) -> list[int]:
@@ -89,26 +95,17 @@ def _fold_each(organization_id, firings, now) -> dict[tuple[str, str], Alert]:
 
 
 def _fold_all_on_postgresql(organization_id, firings, now) -> dict[tuple[str, str], Alert]:
-    """One UPDATE joined to the batch's (rule, subject, added, since) rows; RETURNING says which were open.
-
-    Sent in one round trip with the locks on the subjects (two processes seeing the same burst raise one alert,
-    not two) and without waiting for the disk: a fold only raises a count (a crash may lose the last instant's).
-    """
-    table = Alert._meta.db_table
-    rows = ", ".join(["(%s, %s, %s::integer, %s::timestamptz)"] * len(firings))
-    params = [value for firing in firings for value in (
-        firing.config.key, firing.subject[:200], firing.added, now - timedelta(minutes=firing.config.window_minutes))]
-    columns = ", ".join(f"a.{field.column}" for field in Alert._meta.concrete_fields)
-    sql = (f"UPDATE {table} AS a SET count = a.count + v.added, last_seen_at = %s "  # noqa: S608
-           f"FROM (VALUES {rows}) AS v(rule, subject, added, since) "
-           "WHERE a.organization_id = %s AND a.rule = v.rule AND a.subject = v.subject "
-           f"AND a.acknowledged_at IS NULL AND a.last_seen_at >= v.since RETURNING {columns}")
-    locks = ("SELECT pg_advisory_xact_lock(k) FROM unnest(%s::bigint[]) WITH ORDINALITY AS t(k, n) ORDER BY n; "
-             "SET LOCAL synchronous_commit TO OFF; ")
+    """One call of trailproof_fold_alerts (syslog migration 0010): the subjects' locks and one UPDATE of the open
+    alerts within their windows; the rows it returns say which were open."""
+    fields = [field.attname for field in Alert._meta.concrete_fields]
+    columns = ", ".join(field.column for field in Alert._meta.concrete_fields)
+    keys = [firing.key for firing in firings]
     with connections["syslog"].cursor() as cursor:
-        cursor.execute(locks + sql, [_subject_locks(organization_id, firings), now, *params, organization_id])
-        while cursor.nextset():  # to the UPDATE's rows
-            pass
-        alerts = [Alert.from_db("syslog", [f.attname for f in Alert._meta.concrete_fields], row)
-                  for row in cursor.fetchall()]
+        cursor.execute(
+            f"SELECT {columns} FROM trailproof_fold_alerts(%s, %s, %s::bigint[], %s::text[], %s::text[], "  # noqa: S608
+            "%s::integer[], %s::timestamptz[])",
+            [organization_id, now, _subject_locks(organization_id, firings), [rule for rule, _ in keys],
+             [subject for _, subject in keys], [firing.added for firing in firings],
+             [now - timedelta(minutes=firing.config.window_minutes) for firing in firings]])
+        alerts = [Alert.from_db("syslog", fields, row) for row in cursor.fetchall()]
     return {(alert.rule, alert.subject): alert for alert in alerts}
