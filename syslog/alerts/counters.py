@@ -15,13 +15,12 @@ BUCKETS_PER_WINDOW = 10
 _scripts: dict[str, redis.commands.core.Script] = {}
 
 
-def _keys(key: str, window_minutes: int, now) -> tuple[str, list[str], int]:
-    """The current bucket's key, the earlier buckets' keys, and how long a bucket must be kept."""
+def _buckets(key: str, window_minutes: int, now) -> tuple[str, int, int, int]:
+    """A counter's bucket prefix, its current bucket, how many earlier buckets its window spans, and how long a
+    bucket must be kept. Bucket n's key is the prefix followed by n."""
     width = max(60, window_minutes * 60 // BUCKETS_PER_WINDOW)
-    current = int(now.timestamp()) // width
-    prefix = f"trailproof:alerts:{key}:{width}:"
-    earlier = [prefix + str(current - i) for i in range(1, math.ceil(window_minutes * 60 / width) + 1)]
-    return prefix + str(current), earlier, window_minutes * 60 + 2 * width
+    earlier = math.ceil(window_minutes * 60 / width)
+    return f"trailproof:alerts:{key}:{width}:", int(now.timestamp()) // width, earlier, window_minutes * 60 + 2 * width
 
 
 def add_and_count(items: list[tuple[str, int, int]], *, now) -> list[int]:
@@ -31,7 +30,8 @@ def add_and_count(items: list[tuple[str, int, int]], *, now) -> list[int]:
         return _with_redis(script, items, now)
     counts = []
     for key, window_minutes, by in items:
-        current, earlier, timeout = _keys(key, window_minutes, now)
+        prefix, bucket, spanned, timeout = _buckets(key, window_minutes, now)
+        current, earlier = prefix + str(bucket), [prefix + str(bucket - i) for i in range(1, spanned + 1)]
         cache.add(current, 0, timeout)
         try:
             total = cache.incr(current, by)
@@ -43,20 +43,22 @@ def add_and_count(items: list[tuple[str, int, int]], *, now) -> list[int]:
 
 
 # Adds to each counter's current bucket and sums its window, all counters of a batch in one call.
-# ARGV, per counter: current bucket key, amount, bucket lifetime, number of earlier buckets, their keys.
+# ARGV, per counter: bucket prefix, current bucket, amount, bucket lifetime, number of earlier buckets.
 _ADD_AND_COUNT = """
-local totals, i = {}, 1
-while i <= #ARGV do
-  local total = redis.call('INCRBY', ARGV[i], ARGV[i + 1])
-  redis.call('EXPIRE', ARGV[i], ARGV[i + 2])
-  local earlier = tonumber(ARGV[i + 3])
-  if earlier > 0 then
-    for _, value in ipairs(redis.call('MGET', unpack(ARGV, i + 4, i + 3 + earlier))) do
+local totals = {}
+for i = 1, #ARGV, 5 do
+  local prefix, current = ARGV[i], tonumber(ARGV[i + 1])
+  local key = prefix .. current
+  local total = redis.call('INCRBY', key, ARGV[i + 2])
+  redis.call('EXPIRE', key, ARGV[i + 3])
+  local earlier = {}
+  for back = 1, tonumber(ARGV[i + 4]) do earlier[back] = prefix .. (current - back) end
+  if #earlier > 0 then
+    for _, value in ipairs(redis.call('MGET', unpack(earlier))) do
       if value then total = total + tonumber(value) end
     end
   end
   totals[#totals + 1] = total
-  i = i + 4 + earlier
 end
 return totals
 """
@@ -65,8 +67,8 @@ return totals
 def _with_redis(script, items, now) -> list[int]:
     arguments = []
     for key, window_minutes, by in items:
-        current, earlier, timeout = _keys(key, window_minutes, now)
-        arguments += [current, by, timeout, len(earlier), *earlier]
+        prefix, bucket, spanned, timeout = _buckets(key, window_minutes, now)
+        arguments += [prefix, bucket, by, timeout, spanned]
     return [int(total) for total in script(args=arguments)]
 
 
