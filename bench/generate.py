@@ -13,6 +13,7 @@ from datetime import UTC, datetime, timedelta
 from tqdm import tqdm
 
 BATCH = 500
+TEAM_SIZE = 4  # people per run; one in twenty of a run's events comes from someone else (a manager, a reviewer)
 AUTOMATIONS = [("auto-reminder", "Overdue reminder", "schedule"),
                ("auto-assign", "Round-robin assignment", "run.launched"),
                ("auto-escalate", "Escalate stuck tasks", "schedule"),
@@ -46,7 +47,7 @@ class _Cast:
     users: list[dict]
     clients: list[dict]
     ips: list[str]
-    runs: list[dict] = field(default_factory=list)
+    runs: list[tuple[dict, list[int]]] = field(default_factory=list)
 
 
 def _cast(rng: random.Random, actors: int) -> _Cast:
@@ -64,28 +65,31 @@ def _cast(rng: random.Random, actors: int) -> _Cast:
     return _Cast(people, apis, ips)
 
 
-def _run(rng, number) -> dict:
+def _run(rng, number, users: int) -> tuple[dict, list[int]]:
+    """A run's context, and its team: the few people its tasks are assigned to, who do nearly all its work."""
     blueprint = rng.randrange(len(BLUEPRINTS))
-    return {"run": {"id": f"run-{number}", "name": f"{BLUEPRINTS[blueprint]} #{number}"},
-            "blueprint": {"id": f"bp-{blueprint}", "name": BLUEPRINTS[blueprint]}}
+    return ({"run": {"id": f"run-{number}", "name": f"{BLUEPRINTS[blueprint]} #{number}"},
+             "blueprint": {"id": f"bp-{blueprint}", "name": BLUEPRINTS[blueprint]}},
+            rng.sample(range(users), min(users, TEAM_SIZE)))
 
 
 def _payload(rng: random.Random, cast: _Cast, action: str, who: str, moment: datetime, number: int) -> dict:
     if not cast.runs or action == "run.launched" or rng.random() < 0.02:
-        cast.runs.append(_run(rng, number))
+        cast.runs.append(_run(rng, number, len(cast.users)))
         del cast.runs[:-200]  # a working set of recent runs, like a live workspace
-    context = rng.choice(cast.runs)
+    context, team = rng.choice(cast.runs)
+    family = action.split(".", 1)[0]
+    in_run = family in ("task", "form", "run", "automation", "document")
     event = {"action": action, "occurred_at": moment}
     if who == "bot":
         automation = rng.choice(AUTOMATIONS)
         event["actor"] = {"kind": "bot"}
         event["automation"] = {"id": automation[0], "name": automation[1], "trigger": automation[2]}
     else:
-        person = rng.randrange(len(cast.users))
+        person = rng.choice(team) if in_run and rng.random() < 0.95 else rng.randrange(len(cast.users))
         event["actor"] = rng.choice(cast.clients) if who == "api" else cast.users[person]
         event["source"] = {"ip": cast.ips[person % len(cast.ips)], "user_agent": rng.choice(AGENTS)}
-    family = action.split(".", 1)[0]
-    if family in ("task", "form", "run", "automation", "document"):
+    if in_run:
         event.update(context)
     if family in ("task", "form"):
         task = rng.randrange(len(TASKS))
