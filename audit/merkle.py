@@ -89,7 +89,11 @@ class CompactRange:
         self.on_node = on_node
 
     def append(self, leaf: bytes) -> None:
-        digest, level, index = leaf_hash(leaf), 0, self.size
+        self.append_hashed(leaf_hash(leaf))
+
+    def append_hashed(self, digest: bytes) -> None:
+        """Appends a leaf whose leaf_hash is `digest` (computed elsewhere, e.g. by another process)."""
+        level, index = 0, self.size
         if self.on_node:
             self.on_node(0, index, digest)
         size = self.size
