@@ -61,29 +61,36 @@ def verify_bundle(path: str, keys: dict[str, str] | None = None, *, jobs: int = 
     report = Report()
     with zipfile.ZipFile(path) as archive:
         manifest = json.loads(archive.read("manifest.json"))
-        _check_files(archive, manifest, report)
+        files = dict(manifest.get("files", {}))
+        events_file = files.pop("events.jsonl", None)  # digested as the walk reads it: one pass over the largest file
+        _check_files(archive, files, report)
+        where = len(report.problems)
         checkpoints = json.loads(archive.read("checkpoints.json"))
         receipts = {r["first_seq"]: r for r in json.loads(archive.read("receipts.json"))}
         erasures = json.loads(archive.read("redactions.json")) if "redactions.json" in archive.namelist() else []
         if keys is None:
             keys = {k["key_id"]: k["public_key"] for k in json.loads(archive.read("keys.json"))["keys"]}
         _check_checkpoints(checkpoints, keys, report)
+        digest = hashlib.sha256()
         with archive.open("events.jsonl") as lines:
-            _Walk(manifest["organization"], checkpoints, receipts, erasures, report).run(_facts(lines, jobs))
+            _Walk(manifest["organization"], checkpoints, receipts, erasures, report).run(
+                _facts(_blocks(lines, digest), jobs))
+        if events_file is not None and digest.hexdigest() != events_file:
+            report.problems.insert(where, ("modified", "events.jsonl: its SHA-256 differs from the manifest's"))
     return report
 
 
-def _facts(member, jobs: int):
+def _facts(blocks, jobs: int):
     """(seq, organization, prev_hash, hash, content hash, what an erasure event vouches for, Merkle leaf hash) per
     line, or None for a line that is no JSON event; with jobs > 1 that many processes compute them, in order,
     a bounded number of blocks ahead."""
     if jobs <= 1:
-        for block in _blocks(member):
+        for block in blocks:
             yield from _block_facts(block)
         return
     with ProcessPoolExecutor(jobs) as pool:
         pending = deque()
-        for block in _blocks(member):
+        for block in blocks:
             pending.append(pool.submit(_block_facts, block))
             if len(pending) > 2 * jobs:
                 yield from pending.popleft().result()
@@ -91,10 +98,11 @@ def _facts(member, jobs: int):
             yield from pending.popleft().result()
 
 
-def _blocks(member):
-    """The file's bytes in blocks that end at a line's end (the last may not)."""
+def _blocks(member, digest):
+    """The file's bytes in blocks that end at a line's end (the last may not), all of them fed to `digest`."""
     rest = b""
     while block := member.read(BLOCK_BYTES):
+        digest.update(block)
         block, _, tail = (rest + block).rpartition(b"\n")
         if block:
             yield block
@@ -149,8 +157,8 @@ def _leaf_of(digest) -> bytes | None:
         return None
 
 
-def _check_files(archive, manifest, report) -> None:
-    for name, expected in manifest.get("files", {}).items():
+def _check_files(archive, files: dict[str, str], report) -> None:
+    for name, expected in files.items():
         digest = hashlib.sha256()
         with archive.open(name) as stream:
             while chunk := stream.read(1 << 20):
