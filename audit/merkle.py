@@ -27,10 +27,27 @@ def split_point(size: int) -> int:
 
 def perfect_root(leaves: list[bytes]) -> bytes:
     """The root of a perfect subtree (len(leaves) a power of two) from its raw leaves."""
-    level = [leaf_hash(leaf) for leaf in leaves]
+    return perfect_root_of_hashes([leaf_hash(leaf) for leaf in leaves])
+
+
+def perfect_root_of_hashes(level: list[bytes]) -> bytes:
+    """The root of a perfect subtree (len(level) a power of two) from its leaves' hashes."""
     while len(level) > 1:
         level = [node_hash(level[i], level[i + 1]) for i in range(0, len(level), 2)]
     return level[0]
+
+
+def aligned_subtrees(lo: int, hi: int) -> list[tuple[int, int]]:
+    """The leaves lo..hi-1 as perfect subtrees (start, level) aligned to their size, left to right: what a tree of
+    size lo grows by to reach size hi."""
+    parts = []
+    while lo < hi:
+        level = (lo & -lo).bit_length() - 1 if lo else (hi - lo).bit_length() - 1
+        while 1 << level > hi - lo:
+            level -= 1
+        parts.append((lo, level))
+        lo += 1 << level
+    return parts
 
 
 def subtree_root(get: Getter, start: int, end: int) -> bytes:
@@ -91,19 +108,25 @@ class CompactRange:
     def append(self, leaf: bytes) -> None:
         self.append_hashed(leaf_hash(leaf))
 
-    def append_hashed(self, digest: bytes) -> None:
-        """Appends a leaf whose leaf_hash is `digest` (computed elsewhere, e.g. by another process)."""
-        level, index = 0, self.size
+    def append_subtree(self, level: int, digest: bytes) -> None:
+        """Appends the 2**level leaves of a perfect subtree by its root (level 0: one leaf by its leaf hash); the
+        size must be a multiple of 2**level. Of the nodes inside the subtree, `on_node` is told nothing."""
+        if self.size % (1 << level):
+            raise ValueError(f"a subtree of level {level} does not start at size {self.size}")
+        grown, index = 1 << level, self.size >> level
         if self.on_node:
-            self.on_node(0, index, digest)
-        size = self.size
-        while size & 1:
+            self.on_node(level, index, digest)
+        while index & 1:
             digest = node_hash(self.peaks.pop(), digest)
-            size, level, index = size >> 1, level + 1, index >> 1
+            level, index = level + 1, index >> 1
             if self.on_node:
                 self.on_node(level, index, digest)
         self.peaks.append(digest)
-        self.size += 1
+        self.size += grown
+
+    def append_hashed(self, digest: bytes) -> None:
+        """Appends a leaf whose leaf_hash is `digest` (computed elsewhere, e.g. by another process)."""
+        self.append_subtree(0, digest)
 
     def root(self) -> bytes:
         if not self.peaks:

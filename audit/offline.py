@@ -16,6 +16,7 @@ HASHED_FIELDS = (
     "automation", "outcome", "reason", "targets", "run", "task", "blueprint", "changes", "source",
     "metadata", "recorded_via",
 )
+_EXPORTED_KEYS = {*HASHED_FIELDS, "id", "prev_hash", "hash"}
 CHECKPOINT_SIGNED_FIELDS = ("tree_size", "root", "head_hash", "signed_at", "key_id", "previous")
 _SAFE_INT = 2**53 - 1
 _dumps_sorted = json.JSONEncoder(ensure_ascii=False, sort_keys=True, separators=(",", ":"),
@@ -32,7 +33,11 @@ def hashed_document(event: dict) -> dict:
     The actor is committed to by kind and id only: name and email are personal data kept in the actor
     directory, so that erasing them never breaks a proof.
     """
-    document = dict(zip(HASHED_FIELDS, map(event.get, HASHED_FIELDS), strict=True))
+    if event.keys() == _EXPORTED_KEYS:  # an event as Trailproof writes it: every hashed field and three more
+        document = event.copy()
+        del document["id"], document["prev_hash"], document["hash"]
+    else:
+        document = dict(zip(HASHED_FIELDS, map(event.get, HASHED_FIELDS), strict=True))
     actor = event["actor"]
     document["actor"] = {"kind": actor["kind"], "id": actor["id"]}
     return document

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
-from .merkle import CompactRange, leaf_hash
+from .merkle import CompactRange, aligned_subtrees, leaf_hash, perfect_root_of_hashes
 from .offline import GENESIS_HASH, NotCanonical, checkpoint_signed_bytes, content_hash, redactions_digest, sorted_json
 
 try:  # three times faster at reading and writing JSON; the standard library does the same job without it
@@ -73,29 +73,78 @@ def verify_bundle(path: str, keys: dict[str, str] | None = None, *, jobs: int = 
         _check_checkpoints(checkpoints, keys, report)
         digest = hashlib.sha256()
         with archive.open("events.jsonl") as lines:
-            _Walk(manifest["organization"], checkpoints, receipts, erasures, report).run(
-                _facts(_blocks(lines, digest), jobs))
+            walk = _Walk(manifest["organization"], checkpoints, receipts, erasures, report)
+            walk.run(_read(_blocks(lines, digest), jobs, walk.sizes))
         if events_file is not None and digest.hexdigest() != events_file:
             report.problems.insert(where, ("modified", "events.jsonl: its SHA-256 differs from the manifest's"))
     return report
 
 
-def _facts(blocks, jobs: int):
-    """(seq, organization, prev_hash, hash, content hash, what an erasure event vouches for, Merkle leaf hash) per
-    line, or None for a line that is no JSON event; with jobs > 1 that many processes compute them, in order,
-    a bounded number of blocks ahead."""
+def _read(blocks, jobs: int, sizes: frozenset):
+    """(block, what was read from it) in order: a _Run of its events when they are all intact and linked, else
+    its lines' facts. With jobs > 1 that many processes read them, a bounded number of blocks ahead."""
     if jobs <= 1:
         for block in blocks:
-            yield from _block_facts(block)
+            yield block, _read_block(block, sizes)
         return
     with ProcessPoolExecutor(jobs) as pool:
         pending = deque()
         for block in blocks:
-            pending.append(pool.submit(_block_facts, block))
+            pending.append((block, pool.submit(_read_block, block, sizes)))
             if len(pending) > 2 * jobs:
-                yield from pending.popleft().result()
+                block, result = pending.popleft()
+                yield block, result.result()
         while pending:
-            yield from pending.popleft().result()
+            block, result = pending.popleft()
+            yield block, result.result()
+
+
+@dataclass(frozen=True)
+class _Run:
+    """Consecutive events of one organization, each intact and linked to the one before: all the walk needs of
+    them is their hashes, what they vouch for, and the Merkle subtrees they add, cut at the checkpoints' sizes."""
+
+    first: int
+    organization: object
+    first_prev_hash: object
+    hashes: list
+    vouches: list
+    segments: list  # (tree size at its end, [(level, subtree root), ...])
+
+    @property
+    def last(self) -> int:
+        return self.first + len(self.hashes) - 1
+
+
+def _read_block(block: bytes, sizes: frozenset):
+    facts = _block_facts(block)
+    return _run_of(facts, sizes) or facts
+
+
+def _run_of(facts: list, sizes: frozenset) -> _Run | None:
+    if not facts or facts[0] is None or not isinstance(facts[0][0], int):
+        return None
+    first, organization, first_prev_hash = facts[0][:3]
+    seq_wanted, link = first, first_prev_hash
+    hashes, leaves, vouches = [], [], []
+    for fact in facts:
+        if fact is None:
+            return None
+        seq, fact_organization, prev_hash, digest, computed, vouch, leaf = fact
+        if (seq != seq_wanted or fact_organization != organization or prev_hash != link or computed != digest
+                or leaf is None):
+            return None
+        hashes.append(digest)
+        leaves.append(leaf)
+        if vouch is not None:
+            vouches.append(tuple(vouch))
+        link, seq_wanted = digest, seq + 1
+    segments, start = [], first - 1
+    for end in [*sorted(size for size in sizes if first <= size < seq_wanted - 1), seq_wanted - 1]:
+        segments.append((end, [(level, perfect_root_of_hashes(leaves[lo - first + 1:lo - first + 1 + (1 << level)]))
+                               for lo, level in aligned_subtrees(start, end)]))
+        start = end
+    return _Run(first, organization, first_prev_hash, hashes, vouches, segments)
 
 
 def _blocks(member, digest):
@@ -203,12 +252,42 @@ class _Walk:
         self.roots: dict[int, set[str]] = {}
         for checkpoint in checkpoints:
             self.roots.setdefault(checkpoint.get("tree_size"), set()).add(checkpoint.get("root"))
-        self.max_size = max(self.roots, default=0)
+        self.sizes = frozenset(size for size in self.roots if isinstance(size, int))
+        self.max_size = max(self.sizes, default=0)
         self.expected, self.prev_hash, self.tree = 1, GENESIS_HASH, CompactRange()
         self.recent: dict[str, int] = {}  # hash -> seq of at least the last RECENT_LINKS events
         self.proven = 0
 
-    def run(self, facts) -> None:
+    def run(self, read) -> None:
+        for block, result in read:
+            if not (isinstance(result, _Run) and self._take(result)):
+                self._take_facts(_block_facts(block) if isinstance(result, _Run) else result)
+        self._finish()
+
+    def _take(self, run: _Run) -> bool:
+        """The fast way through a _Run, when it continues the chain where the walk stands (after a purged range);
+        else False, having changed nothing."""
+        receipt = self.receipts.get(self.expected) if run.first > self.expected else None
+        if run.organization != self.organization or run.first < self.expected or (
+                run.first > self.expected and (receipt is None or receipt.get("last_seq") != run.first - 1)):
+            return False
+        if run.first_prev_hash != (receipt["last_hash"] if receipt else self.prev_hash):
+            return False
+        if receipt:
+            self._cross(receipt)
+        for end, subtrees in run.segments:
+            if self.tree is not None:
+                for level, root in subtrees:
+                    self.tree.append_subtree(level, root)
+                self._compare_root(end)
+        self.vouched.update(run.vouches)
+        self.recent.update(zip(run.hashes, range(run.first, run.last + 1), strict=True))
+        self._forget_old_links()
+        self.prev_hash, self.expected = run.hashes[-1], run.last + 1
+        self.report.events += len(run.hashes)
+        return True
+
+    def _take_facts(self, facts) -> None:
         report = self.report
         for fact in facts:
             if fact is None:
@@ -222,7 +301,6 @@ class _Walk:
                 self._gap(seq)
             self._check(fact)
             report.events += 1
-        self._finish()
 
     def _check(self, fact) -> None:
         seq, organization, prev_hash, digest, computed, vouches, leaf = fact
@@ -267,21 +345,27 @@ class _Walk:
     def _leaf(self, seq, digest, leaf) -> None:
         self.prev_hash, self.expected = digest, seq + 1
         self.recent[digest] = seq
-        if len(self.recent) > 2 * RECENT_LINKS:  # forgotten in bulk: cheaper than one at a time
-            self.recent = dict(itertools.islice(self.recent.items(), RECENT_LINKS, None))
+        self._forget_old_links()
         if self.tree is None:
             return
         if leaf is None:  # no hash to grow the tree with
             self.tree = None
             return
         self.tree.append_hashed(leaf)
-        roots = self.roots.get(seq)
+        self._compare_root(seq)
+
+    def _forget_old_links(self) -> None:
+        if len(self.recent) > 2 * RECENT_LINKS:  # in bulk: cheaper than one at a time
+            self.recent = dict(itertools.islice(self.recent.items(), len(self.recent) - RECENT_LINKS, None))
+
+    def _compare_root(self, size) -> None:
+        roots = self.roots.get(size)
         if roots:
             if roots != {self.tree.root().hex()}:
-                self.report.add("modified", f"seq {self.proven + 1} to {seq}: the events do not match the signed "
-                                            f"checkpoint of tree size {seq} (its Merkle root differs)")
-            self.proven = seq
-            self.report.signed_through = seq
+                self.report.add("modified", f"seq {self.proven + 1} to {size}: the events do not match the signed "
+                                            f"checkpoint of tree size {size} (its Merkle root differs)")
+            self.proven = size
+            self.report.signed_through = size
 
     def _gap(self, next_seq) -> None:
         receipt = self.receipts.get(self.expected)

@@ -7,9 +7,9 @@ from audit.models import AuditEvent
 from audit.proofs import inclusion_proof
 from audit.services.integrity import verify_chain
 from audit.services.purged_ranges import PurgedRange
-from audit.verify_bundle import verify_bundle
 from tests.audit.conftest import event_pk, trigger_bypassed
 from tests.audit.test_tamper import _delete_row
+from tests.proofs.bundles import verified_every_way
 
 pytestmark = pytest.mark.django_db(databases=["default", "syslog"])
 
@@ -33,7 +33,7 @@ def test_a_purged_run_with_its_receipt_verifies_everywhere(signed_trail, purged,
     bundle, _ = build_bundle(signed_trail)
     path = tmp_path / "bundle.zip"
     path.write_bytes(bundle.read())
-    offline = verify_bundle(str(path))
+    offline = verified_every_way(path)
     assert offline.valid, offline.problems
     assert offline.purged == 4 and offline.events == 36 and offline.signed_through == 40
 
@@ -53,4 +53,4 @@ def test_a_gap_the_receipt_does_not_cover_is_a_break(signed_trail, purged, tmp_p
     bundle, _ = build_bundle(signed_trail)
     path = tmp_path / "bundle.zip"
     path.write_bytes(bundle.read())
-    assert "missing" in verify_bundle(str(path)).categories()
+    assert "missing" in verified_every_way(path).categories()
