@@ -1,4 +1,4 @@
-"""Keyset paging of runs, newest activity first: no OFFSET, however many runs an organization has."""
+"""Keyset paging of runs and blueprints, newest activity first: no OFFSET, however many an organization has."""
 import base64
 import binascii
 
@@ -6,9 +6,11 @@ from django.db.models import Q
 
 from audit.periods import cursor_position
 
-RUNS_PAGE = 50
-def encode_run_cursor(run) -> str:
-    raw = f"{run.last_activity_at.isoformat()}|{run.pk}"
+PAGE = 50
+
+
+def encode_run_cursor(row) -> str:
+    raw = f"{row.last_activity_at.isoformat()}|{row.pk}"
     return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
 
 
@@ -22,11 +24,12 @@ def decode_run_cursor(cursor: str):
         return None
 
 
-def runs_page(runs, cursor: str | None, size: int = RUNS_PAGE) -> tuple[list, str | None]:
-    """A page of `runs` by (last_activity_at, id) descending, and the cursor of the next one."""
+def recent_first_page(rows, cursor: str | None, size: int | None = None) -> tuple[list, str | None]:
+    """A page of `rows` (runs or blueprints) by (last_activity_at, id) descending, and the next one's cursor."""
+    size = size or PAGE
     position = decode_run_cursor(cursor) if cursor else None
     if position is not None:
         moment, pk = position
-        runs = runs.filter(Q(last_activity_at__lt=moment) | Q(last_activity_at=moment, pk__lt=pk))
-    rows = list(runs.order_by("-last_activity_at", "-pk")[: size + 1])
+        rows = rows.filter(Q(last_activity_at__lt=moment) | Q(last_activity_at=moment, pk__lt=pk))
+    rows = list(rows.order_by("-last_activity_at", "-pk")[: size + 1])
     return rows[:size], encode_run_cursor(rows[size - 1]) if len(rows) > size else None

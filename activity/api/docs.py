@@ -147,16 +147,16 @@ task_detail = extend_schema(operation_id="tasks_retrieve", summary="One task: st
 task_activity = extend_schema(operation_id="task_activity", parameters=TIMELINE,
                               summary="A task's timeline, oldest first, each entry with a summary sentence",
                               responses={200: _timeline("task"), **_errors(400, 404)})
-list_blueprints = extend_schema(operation_id="blueprints_list", summary="The organization's blueprints",
-                                responses={200: BlueprintPage, **_errors()})
+list_blueprints = extend_schema(operation_id="blueprints_list", summary="The organization's blueprints, by name",
+                                parameters=PAGE, responses={200: BlueprintPage, **_errors(400)})
 blueprint_detail = extend_schema(operation_id="blueprints_retrieve", summary="One blueprint",
                                  responses={200: BlueprintOut, **_errors(404)})
 blueprint_activity = extend_schema(operation_id="blueprint_activity", parameters=TIMELINE,
                                    summary="A blueprint's own events (draft edits and publishes), oldest first",
                                    responses={200: _timeline("blueprint"), **_errors(400, 404)})
-blueprint_versions = extend_schema(operation_id="blueprint_versions",
+blueprint_versions = extend_schema(operation_id="blueprint_versions", parameters=PAGE,
                                    summary="Published versions, newest first, each merging its draft edits",
-                                   responses={200: VersionPage, **_errors(404)})
+                                   responses={200: VersionPage, **_errors(400, 404)})
 version_compare = extend_schema(operation_id="blueprint_version_compare",
                                 # Strings, as the URL takes them: anything but a published version's number is a 404.
                                 parameters=[OpenApiParameter(name, str, OpenApiParameter.PATH, description=text)

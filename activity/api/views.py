@@ -52,9 +52,23 @@ def _position(params, kind: str):
 
 
 def _next(request, kind, moment, key) -> str:
+    return _link(request, {"o": kind, "t": format_timestamp(moment), "k": key})
+
+
+def _link(request, position: dict) -> str:
     query = request.query_params.copy()
-    query["cursor"] = encode_cursor({"o": kind, "t": format_timestamp(moment), "k": key})
+    query["cursor"] = encode_cursor(position)
     return request.build_absolute_uri(request.path) + "?" + query.urlencode()
+
+
+def _keys(params, kind: str, **types) -> dict | None:
+    """A cursor of another shape than a time and a key: its fields, each of the type given."""
+    position = decode_cursor(params.get("cursor"))
+    if position is None:
+        return None
+    if position.get("o") != kind or any(type(position.get(name)) is not kind_of for name, kind_of in types.items()):
+        raise _bad_cursor()
+    return position
 
 
 def _missing(view, model, key: str, ident: str, what: str):
@@ -134,8 +148,15 @@ class TaskActivityView(ActivityView):
 class BlueprintsView(ActivityView):
     @docs.list_blueprints
     def get(self, request):
-        blueprints = blueprints_for(self.viewer()).order_by("name", "blueprint_id")[:TIMELINE_MAX]
-        return Response({"results": [blueprint_document(b) for b in blueprints], "next": None})
+        size, blueprints = page_size_of(request.query_params), blueprints_for(self.viewer())
+        position = _keys(request.query_params, "blueprints", n=str, b=str)
+        if position:
+            blueprints = blueprints.filter(Q(name__gt=position["n"]) | Q(name=position["n"],
+                                                                          blueprint_id__gt=position["b"]))
+        page = list(blueprints.order_by("name", "blueprint_id")[: size + 1])
+        next_url = _link(request, {"o": "blueprints", "n": page[size - 1].name, "b": page[size - 1].blueprint_id}) \
+            if len(page) > size else None
+        return Response({"results": [blueprint_document(b) for b in page[:size]], "next": next_url})
 
 
 def _blueprint(view, blueprint_id):
@@ -161,8 +182,14 @@ class BlueprintVersionsView(ActivityView):
     @docs.blueprint_versions
     def get(self, request, blueprint_id):
         blueprint = _blueprint(self, blueprint_id)
+        size, versions = page_size_of(request.query_params), versions_of(blueprint)
+        position = _keys(request.query_params, "versions", v=int)
+        if position:
+            versions = versions.filter(version__lt=min(max(position["v"], 0), 2**31))
+        page = list(versions[: size + 1])
+        next_url = _link(request, {"o": "versions", "v": page[size - 1].version}) if len(page) > size else None
         return Response({"blueprint": {"id": blueprint.blueprint_id, "name": blueprint.name or None},
-                         "results": [version_document(v) for v in versions_of(blueprint)], "next": None})
+                         "results": [version_document(v) for v in page[:size]], "next": next_url})
 
 
 VERSION_NUMBER = re.compile(r"[1-9][0-9]{0,8}")

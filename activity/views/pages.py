@@ -2,7 +2,7 @@
 from django.shortcuts import redirect, render
 
 from ..filters import STATUSES, ActivityFilter, RunFilter
-from ..paging import runs_page
+from ..paging import recent_first_page
 from ..selectors import (
     blueprint_events,
     blueprint_for,
@@ -20,7 +20,7 @@ from ..selectors import (
 )
 from ..timeline import activity_page
 from .access import activity_required, not_visible
-from .choices import people_choices
+from .choices import blueprint_choices, people_choices
 
 TABS = ("details", "activity")
 
@@ -40,8 +40,8 @@ def _activity(request, events, *, people, versions=None) -> dict:
 def run_list(request):
     viewer = request.viewer
     filters = RunFilter(request.GET, queryset=runs_for(viewer), organization=viewer.organization)
-    runs, older = runs_page(filters.qs, request.GET.get("cursor")) if filters.is_valid() else ([], None)
-    blueprints = blueprints_for(viewer).order_by("name").values_list("blueprint_id", "name")
+    runs, older = recent_first_page(filters.qs, request.GET.get("cursor")) if filters.is_valid() else ([], None)
+    blueprints = blueprint_choices(viewer, request.GET.get("blueprint", ""))
     return render(request, "activity/runs.html", {
         "filters": filters, "runs": runs, "older": older, "statuses": STATUSES, "blueprints": blueprints,
         "people": people_choices(viewer.organization), "sees_every_run": viewer.sees_every_run})
@@ -75,8 +75,8 @@ def task_detail(request, task_id):
 
 @activity_required
 def blueprint_list(request):
-    blueprints = blueprints_for(request.viewer).order_by("-last_activity_at")
-    return render(request, "activity/blueprints.html", {"blueprints": blueprints})
+    blueprints, older = recent_first_page(blueprints_for(request.viewer), request.GET.get("cursor"))
+    return render(request, "activity/blueprints.html", {"blueprints": blueprints, "older": older})
 
 
 @activity_required

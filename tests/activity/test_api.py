@@ -2,7 +2,7 @@
 import pytest
 
 from audit.models import AuditEvent
-from tests.activity.conftest import blueprint_story, story
+from tests.activity.conftest import MARIA, at, blueprint_story, story
 from tests.api.conftest import client_for, key_for
 
 pytestmark = pytest.mark.django_db
@@ -116,3 +116,29 @@ def test_ids_with_slashes_are_reachable(reader, record):
     assert reader.get("/api/v1/runs/acme/runs/7").json()["name"] == "Slashed"
     assert reader.get("/api/v1/runs/acme%2Fruns%2F7/activity").json()["run"]["id"] == "acme/runs/7"
     assert reader.get("/api/v1/tasks/acme/runs/7-t1/activity").json()["results"]
+
+
+def test_blueprints_and_versions_page_by_cursor(reader, record):
+    record(blueprint_story((1, 1, 1, 1, 1)))
+    record([{"action": "blueprint.draft_edited", "occurred_at": at(100), "actor": MARIA,
+             "blueprint": {"id": f"bp-x{n}", "name": name}} for n, name in enumerate(["Zeta", "Alpha", "Alpha"])])
+    pages = [reader.get("/api/v1/blueprints?page_size=2").json()]
+    while pages[-1]["next"]:
+        pages.append(reader.get(pages[-1]["next"]).json())
+    listed = [(b["name"], b["id"]) for page in pages for b in page["results"]]
+    assert listed == [("Alpha", "bp-x1"), ("Alpha", "bp-x2"), ("Budget approval", "bp-1"), ("Zeta", "bp-x0")]
+    pages = [reader.get("/api/v1/blueprints/bp-1/versions?page_size=2").json()]
+    while pages[-1]["next"]:
+        pages.append(reader.get(pages[-1]["next"]).json())
+    assert [v["version"] for page in pages for v in page["results"]] == [5, 4, 3, 2, 1] and len(pages) == 3
+
+
+@pytest.mark.parametrize("path", ["/api/v1/blueprints", "/api/v1/blueprints/bp-1/versions"])
+def test_blueprint_cursors_of_another_shape_are_a_400(reader, recorded, path):
+    from audit.api.pagination import encode_cursor
+
+    for forged in ({"o": "runs", "t": "2026-01-01T00:00:00Z", "k": 1}, {"o": "blueprints", "n": 1, "b": None},
+                   {"o": "versions", "v": "2"}, {"o": "versions", "v": True}):
+        response = reader.get(f"{path}?cursor={encode_cursor(forged)}")
+        assert response.status_code == 400 and "cursor" in str(response.json()), forged
+    assert reader.get(f"{path}?page_size=0").status_code == 400

@@ -156,3 +156,23 @@ def test_org_in_the_address_chooses_among_ones_own_organizations_and_refuses_any
     refusal = AuditEvent.objects.get(organization=org, action="authz.denied", actor__external_id=f"user:{only_ours.pk}")
     assert refusal.reason == "the organization named in the address is not one of this person's"
     assert not AuditEvent.objects.filter(organization=other_org, action="authz.denied").exists()
+
+
+def test_the_blueprints_page_pages_and_the_runs_filter_offers_the_recent_ones(client, manager, record, monkeypatch):
+    from tests.activity.conftest import MARIA, at
+
+    record([{"action": "blueprint.draft_edited", "occurred_at": at(100 - n), "actor": MARIA,
+             "blueprint": {"id": f"bp-{n}", "name": f"Template {n}"}} for n in range(5)])
+    monkeypatch.setattr("activity.paging.PAGE", 2)
+    signed_in(client, manager)
+    seen, url = [], "/activity/blueprints/"
+    while url:
+        response = client.get(url)
+        page = response.content.decode()
+        seen += sorted((n for n in range(5) if f">Template {n}<" in page), key=lambda n: page.index(f">Template {n}<"))
+        older = response.context["older"]
+        url = f"/activity/blueprints/?cursor={older}" if older else None
+    assert seen == [4, 3, 2, 1, 0]
+    monkeypatch.setattr("activity.views.choices.MAX_BLUEPRINTS", 2)
+    offered = client.get("/activity/runs/?blueprint=bp-0").context["blueprints"]
+    assert offered == [("bp-0", "Template 0"), ("bp-3", "Template 3"), ("bp-4", "Template 4")]
