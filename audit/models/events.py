@@ -129,7 +129,8 @@ class IntegrityCheck(models.Model):
         OK = "ok", "Intact"
         BROKEN = "broken", "Broken"
 
-    organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="integrity_checks")
+    organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="integrity_checks",
+                                     db_index=False)  # integrity_org_latest leads with it
     checked_at = models.DateTimeField(default=timezone.now)
     status = models.CharField(max_length=10, choices=Status.choices)
     verified_through_seq = models.PositiveBigIntegerField(default=0)
@@ -142,6 +143,7 @@ class IntegrityCheck(models.Model):
     class Meta:
         ordering = ["-checked_at"]
         get_latest_by = "checked_at"
+        indexes = [models.Index(fields=["organization", "-checked_at"], name="integrity_org_latest")]
 
 
 class VerificationRequest(models.Model):

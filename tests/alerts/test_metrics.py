@@ -76,3 +76,32 @@ def test_an_allowed_network_scrapes_without_a_token(client, settings, org):
     settings.METRICS_TOKEN, settings.METRICS_ALLOWED_NETWORKS = None, ["10.20.0.0/16"]
     assert client.get("/metrics", REMOTE_ADDR="10.20.3.4").status_code == 200
     assert client.get("/metrics", REMOTE_ADDR="10.21.3.4").status_code == 403
+
+
+def test_a_scrape_costs_the_same_queries_however_many_organizations(client, org, metrics_token):
+    from django.db import connections
+    from django.test.utils import CaptureQueriesContext
+
+    from tests.factories import make_organization
+
+    def queries_of_a_scrape() -> int:
+        with CaptureQueriesContext(connections["default"]) as main, CaptureQueriesContext(connections["syslog"]) as log:
+            assert client.get("/metrics", HTTP_AUTHORIZATION=f"Bearer {TOKEN}").status_code == 200
+        return len(main) + len(log)
+
+    verify_and_record(org, triggered_by="tests")
+    one = queries_of_a_scrape()
+    for number in range(3):
+        verify_and_record(make_organization(f"org-{number}", f"Org {number}"), triggered_by="tests")
+    assert queries_of_a_scrape() == one
+
+
+def test_the_last_check_broken_still_shows_the_age_of_the_last_success(client, org, metrics_token):
+    from audit.models import IntegrityCheck
+
+    verify_and_record(org, triggered_by="tests")
+    IntegrityCheck.objects.create(organization=org, status=IntegrityCheck.Status.BROKEN, triggered_by="tests",
+                                  problem="seq 2 does not link")
+    found = samples(client.get("/metrics", HTTP_AUTHORIZATION=f"Bearer {TOKEN}").content.decode())
+    assert found[("trailproof_integrity_last_check_ok", (("organization", "acme"),))] == 0
+    assert 0 <= found[("trailproof_integrity_last_success_age_seconds", (("organization", "acme"),))] < 60
