@@ -26,6 +26,11 @@ checkpoint_signed = Signal()
 # main database (the system log store), so that a checkpoint deleted or replaced there is noticed.
 checkpoint_copies_requested = Signal()
 
+# Sent by the integrity page with `organization`; each receiver returns the open alarms about the organization's
+# chain it keeps (alerting answers with its unacknowledged integrity alerts), as dicts with `raised_at`,
+# `message` and `url` (where someone acknowledges it).
+integrity_alarms_requested = Signal()
+
 # Sent after an organization's retention policy was applied (the audit purge done), with `organization` and
 # `now`: the system log store deletes its entries older than the organization's system log period.
 retention_applied = Signal()

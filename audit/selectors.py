@@ -1,14 +1,18 @@
 """Reads of the audit store, always scoped to one organization: isolation is written here, once."""
+import logging
 from collections import Counter
 
 from django.db.models import Count, DateField, F, Q, QuerySet
 from django.db.models.functions import Trunc
 from django.utils import timezone
 
+from .events import integrity_alarms_requested
 from .filters import EventFilter
 from .models import Actor, AuditEvent, IntegrityCheck, LegalHold, Membership, Organization, RetentionReceipt, Role
 from .models.tenancy import INVESTIGATOR_ROLES
 from .replica import reading_from_replica
+
+logger = logging.getLogger("trailproof.integrity")
 
 
 def membership_of(user, organization: Organization) -> Membership | None:
@@ -92,6 +96,18 @@ def latest_integrity_check(organization: Organization) -> IntegrityCheck | None:
 def last_successful_check(organization: Organization) -> IntegrityCheck | None:
     return (IntegrityCheck.objects.filter(organization=organization, status=IntegrityCheck.Status.OK)
             .order_by("-checked_at").first())
+
+
+def integrity_alarms(organization: Organization) -> list[dict]:
+    """The open alarms about the organization's chain, from whoever keeps them (integrity_alarms_requested)."""
+    alarms = []
+    for receiver, response in integrity_alarms_requested.send_robust(sender=IntegrityCheck,
+                                                                      organization=organization):
+        if isinstance(response, Exception):
+            logger.error("Could not read integrity alarms from %s: %s", receiver, response)
+            continue
+        alarms.extend(response or [])
+    return sorted(alarms, key=lambda alarm: alarm["raised_at"], reverse=True)
 
 
 def actor_activity(events: QuerySet[AuditEvent], *, automations: bool = False, bucket: str = "day") -> dict:

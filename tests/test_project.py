@@ -1,5 +1,6 @@
 """Project-level behaviour: production-safe settings, the database router, email settings."""
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -80,3 +81,11 @@ def test_cache_url_shares_throttle_counters_through_redis():
     result = subprocess.run([sys.executable, "-c", reader], cwd=ROOT, env=env, capture_output=True, text=True,
                             timeout=60)
     assert result.stdout.strip() == "seen"
+
+
+def test_audit_depends_on_neither_activity_nor_syslog():
+    """activity and syslog listen to what audit announces (audit/events.py); audit names neither, in code or pages."""
+    for path in (ROOT / "audit").rglob("*.py"):
+        assert not re.search(r"^\s*(from|import)\s+(activity|syslog)\b", path.read_text(), re.MULTILINE), path
+    for path in (ROOT / "templates" / "audit").rglob("*.html"):
+        assert not re.search(r"{%\s*url\s+['\"](activity|activity-api|system|syslog-api|alerts):", path.read_text()), path

@@ -13,7 +13,7 @@ from django.views.decorators.http import require_http_methods
 from ..models import ChainHead, VerificationRequest
 from ..proofs import latest_checkpoint
 from ..receipts import receipt_document
-from ..selectors import active_holds, last_successful_check, latest_integrity_check, latest_receipts
+from ..selectors import active_holds, integrity_alarms, last_successful_check, latest_integrity_check, latest_receipts
 from ..services.recording import record_action
 from ..services.verification import open_request, request_verification
 from ..tasks import verify_on_request
@@ -50,7 +50,8 @@ def integrity(request):
         messages.add_message(request, level, text)
         return redirect(reverse("audit:integrity") + "?" + urlencode({"org": organization.slug}))
     return render(request, "audit/integrity.html", {
-        "organization": organization, "check": latest_integrity_check(organization),
+        "organization": organization, "alarms": integrity_alarms(organization),
+        "check": latest_integrity_check(organization),
         "pending": open_request(organization),
         "last_ok": last_successful_check(organization),
         "head": ChainHead.objects.filter(organization=organization).first(),

@@ -4,12 +4,15 @@ from urllib.parse import urlsplit
 
 from django.db import transaction
 from django.dispatch import receiver
+from django.urls import reverse
+from django.utils.http import urlencode
 
-from audit.events import chain_verified, events_chained, recording_failed
+from audit.events import chain_verified, events_chained, integrity_alarms_requested, recording_failed
 
 from ..notifications import delivery_abandoned
 from .evaluate import Hit, evaluate_safely
 from .hits import hits_in
+from .selectors import open_alerts
 
 
 @receiver(events_chained)
@@ -26,6 +29,13 @@ def alarm_on_broken_chain(sender, organization, report, **kwargs):
         evaluate_safely(organization.pk, [Hit(
             "integrity.failed", "chain", f"the chain is broken at event {report.first_bad_seq}: {report.problem}",
             details={"first_bad_seq": report.first_bad_seq, "problem": report.problem})])
+
+
+@receiver(integrity_alarms_requested)
+def open_integrity_alarms(sender, organization, **kwargs) -> list[dict]:
+    acknowledge = reverse("alerts:list") + "?" + urlencode({"org": organization.slug})
+    return [{"raised_at": alert.raised_at, "message": alert.message, "url": acknowledge}
+            for alert in open_alerts(organization, rule="integrity.failed")]
 
 
 @receiver(recording_failed)

@@ -75,7 +75,7 @@ def test_a_tampered_chain_raises_the_integrity_alarm_on_the_next_scheduled_run(o
     assert "broken at event 4" in alert.message
     client.force_login(officer)
     page = client.get("/audit/integrity/").content.decode()
-    assert 'id="integrity-alarm"' in page and "broken at event 4" in page
+    assert 'id="integrity-alarm"' in page and "broken at event 4" in page and f'href="/alerts/?org={org.slug}"' in page
     assert "Last successful verification:" in page
 
     client.post(f"/alerts/{alert.pk}/acknowledge/", {"note": "Restored event 4 from the backup"})
