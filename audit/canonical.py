@@ -6,16 +6,15 @@ documents take that path; each float is written by the reference and spliced in 
 fragment. Anything else (big integers, tuples, subclasses, unusual keys) is written by the reference.
 tests/audit/test_canonical.py proves the two byte-identical with hypothesis.
 """
-import hashlib
 from datetime import UTC
 
 import orjson
 import rfc8785
 
-# One definition of the hashed document, shared with the offline verifier (standard library only).
-from .offline import HASHED_FIELDS, hashed_document  # noqa: F401
+# One definition of the hashed document and of the chain hash, shared with the offline verifier (standard library
+# only).
+from .offline import GENESIS_HASH, HASHED_FIELDS, chain_hash, hashed_document  # noqa: F401
 
-GENESIS_HASH = "0" * 64
 TIMESTAMP_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
 _SAFE_INT = 2**53 - 1
 _FIRST_UNSORTED_BMP = "\ue000"  # from here on, UTF-16 orders astral characters (surrogates) first
@@ -78,10 +77,6 @@ def canonical_bytes(value) -> bytes:
 def reference_bytes(value) -> bytes:
     """The reference serialization, for tests and benchmarks."""
     return rfc8785.dumps(value)
-
-
-def chain_hash(prev_hash: str, canonical: bytes) -> str:
-    return hashlib.sha256(prev_hash.encode("ascii") + canonical).hexdigest()
 
 
 def format_timestamp(moment) -> str:

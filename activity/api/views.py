@@ -5,7 +5,7 @@ from django.db.models import Q
 from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
 from rest_framework.response import Response
 
-from audit.api.pagination import decode_cursor, encode_cursor, page_size_of
+from audit.api.pagination import decode_cursor, next_page_url, page_size_of
 from audit.api.permissions import refuse
 from audit.api.views import _utc_bounds
 from audit.canonical import format_timestamp
@@ -52,13 +52,7 @@ def _position(params, kind: str):
 
 
 def _next(request, kind, moment, key) -> str:
-    return _link(request, {"o": kind, "t": format_timestamp(moment), "k": key})
-
-
-def _link(request, position: dict) -> str:
-    query = request.query_params.copy()
-    query["cursor"] = encode_cursor(position)
-    return request.build_absolute_uri(request.path) + "?" + query.urlencode()
+    return next_page_url(request, {"o": kind, "t": format_timestamp(moment), "k": key})
 
 
 def _keys(params, kind: str, **types) -> dict | None:
@@ -154,8 +148,8 @@ class BlueprintsView(ActivityView):
             blueprints = blueprints.filter(Q(name__gt=position["n"]) | Q(name=position["n"],
                                                                           blueprint_id__gt=position["b"]))
         page = list(blueprints.order_by("name", "blueprint_id")[: size + 1])
-        next_url = _link(request, {"o": "blueprints", "n": page[size - 1].name, "b": page[size - 1].blueprint_id}) \
-            if len(page) > size else None
+        last = page[size - 1] if len(page) > size else None
+        next_url = next_page_url(request, {"o": "blueprints", "n": last.name, "b": last.blueprint_id}) if last else None
         return Response({"results": [blueprint_document(b) for b in page[:size]], "next": next_url})
 
 
@@ -187,7 +181,7 @@ class BlueprintVersionsView(ActivityView):
         if position:
             versions = versions.filter(version__lt=min(max(position["v"], 0), 2**31))
         page = list(versions[: size + 1])
-        next_url = _link(request, {"o": "versions", "v": page[size - 1].version}) if len(page) > size else None
+        next_url = next_page_url(request, {"o": "versions", "v": page[size - 1].version}) if len(page) > size else None
         return Response({"blueprint": {"id": blueprint.blueprint_id, "name": blueprint.name or None},
                          "results": [version_document(v) for v in page[:size]], "next": next_url})
 

@@ -52,9 +52,10 @@ def decode_cursor(raw: str | None) -> dict | None:
         raise ValidationError({"cursor": ["Not a cursor this endpoint issued."]}) from None
 
 
-def _next_url(request, cursor: str) -> str:
+def next_page_url(request, position: dict) -> str:
+    """This request's URL with the cursor of `position` in place of its own."""
     params = request.query_params.copy()
-    params["cursor"] = cursor
+    params["cursor"] = encode_cursor(position)
     return request.build_absolute_uri(request.path) + "?" + params.urlencode()
 
 
@@ -89,7 +90,7 @@ def paginate_events(request, queryset) -> tuple[list, str | None]:
         after = _seq_of(position) if position else 0
         page = list(queryset.filter(seq__gt=after).order_by("seq")[:size])
         last = page[-1].seq if page else after
-        return page, _next_url(request, encode_cursor({"o": "asc", "s": last}))
+        return page, next_page_url(request, {"o": "asc", "s": last})
     if position:
         queryset = _after_desc(queryset, position)
     page = list(queryset.order_by("-occurred_at", "-seq")[: size + 1])
@@ -97,5 +98,4 @@ def paginate_events(request, queryset) -> tuple[list, str | None]:
         return page, None
     page = page[:size]
     last = page[-1]
-    return page, _next_url(request, encode_cursor({"o": "desc", "t": format_timestamp(last.occurred_at),
-                                                   "s": last.seq}))
+    return page, next_page_url(request, {"o": "desc", "t": format_timestamp(last.occurred_at), "s": last.seq})

@@ -9,7 +9,7 @@ from ..proofs import ProofUnavailable, consistency, inclusion_proof
 from ..services.checkpoints import checkpoint_document, published_keys
 from . import docs
 from .base import TrailView
-from .pagination import decode_cursor, encode_cursor, page_size_of
+from .pagination import decode_cursor, next_page_url, page_size_of
 from .views import EventDetailView, note_read
 
 MAX_SIZE = 2**63 - 1
@@ -48,9 +48,7 @@ class CheckpointsView(TrailView):
         next_url = None
         if len(page) > size:
             page = page[:size]
-            query = params.copy()
-            query["cursor"] = encode_cursor({"o": "checkpoints", "before": page[-1].pk})
-            next_url = request.build_absolute_uri(request.path) + "?" + query.urlencode()
+            next_url = next_page_url(request, {"o": "checkpoints", "before": page[-1].pk})
         return Response({"results": [checkpoint_document(c) for c in page], "next": next_url})
 
 

@@ -11,7 +11,7 @@ from ..receipts import receipt_document
 from ..selectors import latest_receipts
 from . import docs
 from .base import TrailView
-from .pagination import decode_cursor, encode_cursor, page_size_of
+from .pagination import decode_cursor, next_page_url, page_size_of
 
 
 class _Range(s.Serializer):
@@ -60,7 +60,5 @@ class ReceiptsView(TrailView):
         next_url = None
         if len(page) > size:
             page, last = page[:size], page[size - 1]
-            query = request.query_params.copy()
-            query["cursor"] = encode_cursor({"t": format_timestamp(last.purged_at), "i": last.pk})
-            next_url = request.build_absolute_uri(request.path) + "?" + query.urlencode()
+            next_url = next_page_url(request, {"t": format_timestamp(last.purged_at), "i": last.pk})
         return Response({"results": [receipt_document(r) for r in page], "next": next_url})

@@ -16,7 +16,7 @@ from ..validation import parse_timestamp
 from . import docs
 from .base import TrailView
 from .ingest import handle_ingest
-from .pagination import decode_cursor, encode_cursor, page_size_of, paginate_events
+from .pagination import decode_cursor, next_page_url, page_size_of, paginate_events
 from .permissions import refuse
 
 MAX_ID = 2**63 - 1
@@ -138,9 +138,7 @@ class ActorsView(TrailView):
         next_url = None
         if len(actors) > size:
             actors = actors[:size]
-            query = params.copy()
-            query["cursor"] = encode_cursor({"o": "actors", "n": offset + size})
-            next_url = request.build_absolute_uri(request.path) + "?" + query.urlencode()
+            next_url = next_page_url(request, {"o": "actors", "n": offset + size})
         note_read(self, "actors", {"q": q} if q else {})
         return Response({"results": [actor_document(actor) for actor in actors], "next": next_url})
 
