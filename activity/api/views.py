@@ -10,6 +10,7 @@ from audit.api.permissions import refuse
 from audit.api.views import _utc_bounds
 from audit.canonical import format_timestamp
 from audit.periods import cursor_position
+from audit.validation import text_problem
 
 from ..feed import timeline_entry
 from ..filters import RunFilter
@@ -33,6 +34,7 @@ from .access import ActivityView
 from .documents import blueprint_document, participants_by_run, run_document, task_document, version_document
 
 TIMELINE_PAGE, TIMELINE_MAX = 500, 1000
+MAX_ID = 200  # as the projections store ids and names
 
 
 def _bad_cursor():
@@ -56,11 +58,15 @@ def _next(request, kind, moment, key) -> str:
 
 
 def _keys(params, kind: str, **types) -> dict | None:
-    """A cursor of another shape than a time and a key: its fields, each of the type given."""
+    """A cursor of another shape than a time and a key: its fields, each of the type given (text as ids are)."""
     position = decode_cursor(params.get("cursor"))
     if position is None:
         return None
-    if position.get("o") != kind or any(type(position.get(name)) is not kind_of for name, kind_of in types.items()):
+    values = [position.get(name) for name in types]
+    if position.get("o") != kind or any(type(value) is not kind_of for value, kind_of in zip(values, types.values(),
+                                                                                              strict=True)):
+        raise _bad_cursor()
+    if any(isinstance(value, str) and (len(value) > MAX_ID or text_problem(value)) for value in values):
         raise _bad_cursor()
     return position
 

@@ -138,7 +138,8 @@ def test_blueprint_cursors_of_another_shape_are_a_400(reader, recorded, path):
     from audit.api.pagination import encode_cursor
 
     for forged in ({"o": "runs", "t": "2026-01-01T00:00:00Z", "k": 1}, {"o": "blueprints", "n": 1, "b": None},
-                   {"o": "versions", "v": "2"}, {"o": "versions", "v": True}):
+                   {"o": "versions", "v": "2"}, {"o": "versions", "v": True},
+                   {"o": "blueprints", "n": "a\x00", "b": "bp-1"}, {"o": "blueprints", "n": "x" * 201, "b": "bp-1"}):
         response = reader.get(f"{path}?cursor={encode_cursor(forged)}")
         assert response.status_code == 400 and "cursor" in str(response.json()), forged
     assert reader.get(f"{path}?page_size=0").status_code == 400
