@@ -69,7 +69,7 @@ def content_hash(event: dict, quick_json=sorted_json) -> str:
         quick = chain_hash(prev_hash, quick_json(document))
         if quick == event["hash"]:
             return quick
-    except (ValueError, TypeError):
+    except (ValueError, TypeError, RecursionError):
         pass
     return chain_hash(prev_hash, canonical_json(document))
 

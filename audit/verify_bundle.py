@@ -176,7 +176,10 @@ def _parsed(raw: bytes):
             return orjson.loads(raw), _sorted_orjson
         except ValueError:
             pass
-    return json.loads(raw), sorted_json
+    try:
+        return json.loads(raw), sorted_json
+    except RecursionError:  # nested deeper than any event Trailproof accepts
+        raise ValueError("nested too deeply") from None
 
 
 def _line_facts(raw: bytes):
@@ -188,7 +191,7 @@ def _line_facts(raw: bytes):
         return None
     try:
         computed = content_hash(event, quick_json)
-    except (NotCanonical, KeyError, TypeError, AttributeError):
+    except (NotCanonical, KeyError, TypeError, AttributeError, RecursionError):
         computed = None
     vouches = None
     if event.get("action") == "erasure.completed" and isinstance(event.get("metadata"), dict):

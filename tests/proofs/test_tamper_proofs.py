@@ -195,3 +195,12 @@ def test_an_event_altered_and_passed_off_as_a_redaction_is_reported(erased_trail
     assert ("modified", "seq 5: redacted by erasure 1, which no erasure.completed event in the chain vouches for") \
         in [(category, where.replace(f"erasure {erasures[0]['erasure']}", "erasure 1")) for category, where in
             report.problems], report.problems
+
+
+@pytest.mark.parametrize("nesting", [500, 100_000])
+def test_an_event_nested_absurdly_deep_is_reported_not_a_crash(signed_trail, tmp_path, nesting):
+    """Deeper than orjson reads (1,024) and than Python's recursion allows: the line is a modified event."""
+    deep = b"[" * nesting + b"]" * nesting
+    report = verify_bundle(_edited_bundle(signed_trail, tmp_path, b'"note 5"', deep))
+    assert any(category == "modified" and where.startswith(("seq ", "the line after"))
+               for category, where in report.problems), report.problems
