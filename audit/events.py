@@ -1,5 +1,21 @@
 """Signals other parts of the product listen to; `audit` announces, `activity` and `syslog` listen."""
+import logging
+
 from django.dispatch import Signal
+
+logger = logging.getLogger("trailproof.audit")
+
+
+def answers(signal: Signal, what: str, **kwargs) -> list:
+    """Everything the receivers of a question signal return, in one list; a receiver that fails is logged and
+    skipped, so a store that is down never takes the asking page or check down with it."""
+    found = []
+    for receiver, response in signal.send_robust(sender=None, **kwargs):
+        if isinstance(response, Exception):
+            logger.error("Could not read %s from %s: %s", what, receiver, response)
+            continue
+        found.extend(response or [])
+    return found
 
 # Sent inside the recording transaction, right after new events got their `seq`, with `organization` and
 # `events` (the new AuditEvent rows, in seq order). Whatever must commit or roll back with the events

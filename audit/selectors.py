@@ -1,18 +1,15 @@
 """Reads of the audit store, always scoped to one organization: isolation is written here, once."""
-import logging
 from collections import Counter
 
 from django.db.models import Count, DateField, F, Q, QuerySet
 from django.db.models.functions import Trunc
 from django.utils import timezone
 
-from .events import integrity_alarms_requested
+from .events import answers, integrity_alarms_requested
 from .filters import EventFilter
 from .models import Actor, AuditEvent, IntegrityCheck, LegalHold, Membership, Organization, RetentionReceipt, Role
 from .models.tenancy import INVESTIGATOR_ROLES
 from .replica import reading_from_replica
-
-logger = logging.getLogger("trailproof.integrity")
 
 
 def membership_of(user, organization: Organization) -> Membership | None:
@@ -100,13 +97,7 @@ def last_successful_check(organization: Organization) -> IntegrityCheck | None:
 
 def integrity_alarms(organization: Organization) -> list[dict]:
     """The open alarms about the organization's chain, from whoever keeps them (integrity_alarms_requested)."""
-    alarms = []
-    for receiver, response in integrity_alarms_requested.send_robust(sender=IntegrityCheck,
-                                                                      organization=organization):
-        if isinstance(response, Exception):
-            logger.error("Could not read integrity alarms from %s: %s", receiver, response)
-            continue
-        alarms.extend(response or [])
+    alarms = answers(integrity_alarms_requested, "integrity alarms", organization=organization)
     return sorted(alarms, key=lambda alarm: alarm["raised_at"], reverse=True)
 
 

@@ -1,16 +1,13 @@
 """What the verifier checks of an organization's signed checkpoints: signatures, their sequence, their roots."""
 import base64
 import binascii
-import logging
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
-from ..events import checkpoint_copies_requested
+from ..events import answers, checkpoint_copies_requested
 from ..models import Checkpoint, SigningKey
 from .checkpoints import checkpoint_document, signed_bytes
-
-logger = logging.getLogger("trailproof.audit")
 
 
 class Broken(Exception):
@@ -86,10 +83,4 @@ def signature_valid(document: dict, public_key_b64: str | None) -> bool:
 
 
 def _copies(organization) -> list[dict]:
-    copies = []
-    for receiver, response in checkpoint_copies_requested.send_robust(sender=Checkpoint, organization=organization):
-        if isinstance(response, Exception):
-            logger.error("Could not read checkpoint copies from %s: %s", receiver, response)
-            continue
-        copies.extend(response or [])
-    return copies
+    return answers(checkpoint_copies_requested, "checkpoint copies", organization=organization)
