@@ -20,7 +20,9 @@ DROP FUNCTION IF EXISTS trailproof_purge_batch(bigint, timestamptz, integer);
 CREATE OR REPLACE FUNCTION trailproof_purge_batch(p_org bigint, p_now timestamptz, p_limit integer,
                                                   p_after_at timestamptz, p_after_seq bigint, OUT receipt_id bigint,
                                                   OUT resume_at timestamptz, OUT resume_seq bigint)
-LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, public AS $$
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, public
+-- Compiling this statement's plan to machine code (JIT) took a third of every batch (measured: 240 ms vs 135 ms).
+SET jit = off AS $$
 DECLARE
     v_now timestamptz := least(p_now, clock_timestamp());  -- the caller may purge less, never more
     v_days integer; v_cutoff timestamptz; v_org_held boolean;
@@ -40,16 +42,24 @@ BEGIN
     gone_targets AS (DELETE FROM audit_eventtarget t USING doomed d WHERE t.event_id = d.id),
     gone AS (DELETE FROM audit_auditevent e USING doomed d WHERE e.id = d.id
              RETURNING e.seq, e.hash, e.occurred_at),
-    runs AS (SELECT min(seq) AS first_seq, max(seq) AS last_seq, (array_agg(hash ORDER BY seq DESC))[1] AS last_hash
-             FROM (SELECT seq, hash, seq - row_number() OVER (ORDER BY seq) AS run FROM gone) islands GROUP BY run)
+    -- The deleted seqs' runs: each run's first and last row, paired from the few rows that start or end one.
+    edges AS (SELECT * FROM (SELECT seq, hash, lag(seq) OVER w IS DISTINCT FROM seq - 1 AS starts,
+                                    lead(seq) OVER w IS DISTINCT FROM seq + 1 AS ends
+                               FROM gone WINDOW w AS (ORDER BY seq)) s
+              WHERE starts OR ends),
+    runs AS (SELECT seq AS first_seq, CASE WHEN ends THEN seq ELSE next_seq END AS last_seq,
+                    CASE WHEN ends THEN hash ELSE next_hash END AS last_hash
+               FROM (SELECT *, lead(seq) OVER o AS next_seq, lead(hash) OVER o AS next_hash
+                       FROM edges WINDOW o AS (ORDER BY seq)) p WHERE starts)
     SELECT (SELECT count(*) FROM gone),
-           (SELECT encode(sha256(coalesce(string_agg(decode(hash, 'hex'), ''::bytea ORDER BY seq), ''::bytea)), 'hex')
+           (SELECT encode(sha256(coalesce(decode(string_agg(hash, '' ORDER BY seq), 'hex'), ''::bytea)), 'hex')
               FROM gone),
            (SELECT coalesce(jsonb_agg(jsonb_build_object('first_seq', first_seq, 'last_seq', last_seq,
                                                          'last_hash', last_hash) ORDER BY first_seq), '[]'::jsonb)
               FROM runs),
-           (SELECT g.occurred_at FROM gone g ORDER BY g.occurred_at DESC, g.seq DESC LIMIT 1),
-           (SELECT g.seq FROM gone g ORDER BY g.occurred_at DESC, g.seq DESC LIMIT 1)
+           last.occurred_at, last.seq
+      FROM (SELECT 1) one LEFT JOIN LATERAL (SELECT g.occurred_at, g.seq FROM gone g
+                                             ORDER BY g.occurred_at DESC, g.seq DESC LIMIT 1) last ON true
       INTO v_count, v_digest, v_ranges, resume_at, resume_seq;
     PERFORM set_config('{PURGE_SETTING}', 'off', true);
     IF v_count < p_limit THEN

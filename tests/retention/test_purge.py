@@ -55,6 +55,19 @@ def test_late_events_make_several_runs_and_the_chain_still_verifies(org, now):
     assert report.ok, report.problem
 
 
+def test_runs_of_one_two_and_three_events_are_each_named_with_their_last_hash(org, now):
+    expired = []
+    for count in (3, 1, 2):
+        expired += record_at(org, now - 400 * DAY, count=count)
+        record_at(org, now - 10 * DAY)
+    [receipt] = purge(org).receipts
+    assert [(r["first_seq"], r["last_seq"]) for r in receipt.ranges] == [
+        (expired[0].seq, expired[2].seq), (expired[3].seq, expired[3].seq), (expired[4].seq, expired[5].seq)]
+    assert receipt.ranges == runs_of([(e.seq, e.hash) for e in expired])
+    assert receipt.digest == digest_of(e.hash for e in expired)
+    assert verify_receipts(org) is None
+
+
 def test_nothing_expired_leaves_no_receipt(org, now):
     record_at(org, now - 30 * DAY)
     assert purge(org).receipts == []
