@@ -22,12 +22,12 @@ CREATE OR REPLACE FUNCTION trailproof_purge_batch(p_org bigint, p_now timestampt
                                                   OUT resume_at timestamptz, OUT resume_seq bigint)
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, public
 -- Compiling this statement's plan to machine code (JIT) took a third of every batch (measured: 240 ms vs 135 ms),
--- and from the sixth batch on the generic plan PL/pgSQL would switch to took 500-600 ms where the planned one takes 70-130.
+-- and from the sixth batch on, the generic plan PL/pgSQL switches to took 500-600 ms (a custom one: 70-130).
 SET jit = off SET plan_cache_mode = force_custom_plan AS $$
 DECLARE
     v_now timestamptz := least(p_now, clock_timestamp());  -- the caller may purge less, never more
     v_days integer; v_cutoff timestamptz; v_org_held boolean;
-    v_count bigint; v_digest text; v_ranges jsonb; v_held bigint := 0;
+    v_count bigint; v_digest text; v_ranges jsonb; v_held bigint := 0; v_tree bigint;
 BEGIN
     PERFORM pg_advisory_xact_lock({PURGE_LOCK}, p_org::integer);
     SELECT greatest(retention_days, 365) INTO v_days FROM audit_organization WHERE id = p_org;
@@ -35,9 +35,11 @@ BEGIN
     v_cutoff := v_now - make_interval(days => v_days);
     v_org_held := EXISTS (SELECT 1 FROM audit_legalhold WHERE organization_id = p_org AND actor_id IS NULL
                           AND released_at IS NULL);
+    -- Only events the stored Merkle tree already holds: their leaves stay, so proofs of the others still work.
+    SELECT coalesce(max(size), 0) INTO v_tree FROM audit_merkletree WHERE organization_id = p_org;
     PERFORM set_config('{PURGE_SETTING}', 'on', true);
     WITH doomed AS (
-        SELECT e.id FROM audit_auditevent e WHERE {EXPIRED} AND NOT {HELD}
+        SELECT e.id FROM audit_auditevent e WHERE {EXPIRED} AND NOT {HELD} AND e.seq <= v_tree
            AND (e.occurred_at, e.seq) > (coalesce(p_after_at, '-infinity'), coalesce(p_after_seq, 0))
         ORDER BY e.occurred_at, e.seq LIMIT p_limit),
     gone_targets AS (DELETE FROM audit_eventtarget t USING doomed d WHERE t.event_id = d.id),

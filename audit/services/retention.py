@@ -23,7 +23,7 @@ from ..behaviours import performs_retention
 from ..canonical import format_timestamp
 from ..catalog import Retention
 from ..guard import retention_purge_allowed
-from ..models import AuditEvent, EventTarget, LegalHold, Organization, RetentionReceipt
+from ..models import AuditEvent, EventTarget, LegalHold, MerkleTree, Organization, RetentionReceipt
 from ..policies import MIN_AUDIT_DAYS
 from .merkle_store import extend_tree
 from .recording import record_action
@@ -118,7 +118,8 @@ def _batch_in_python(organization, now, limit, after) -> tuple[int | None, None]
     """SQLite: the demo's small trail, re-read from its start each batch."""
     organization = Organization.objects.get(pk=organization.pk)
     expired, held = expired_events(organization, now), _held(organization)
-    purgeable = expired if held is None else expired.exclude(held)
+    purgeable = (expired if held is None else expired.exclude(held)).filter(
+        seq__lte=MerkleTree.objects.filter(organization=organization).values_list("size", flat=True).first() or 0)
     doomed = sorted(purgeable.order_by("occurred_at", "seq").values_list("id", "seq", "hash")[:limit],
                     key=lambda row: row[1])
     ids = [pk for pk, _, _ in doomed]
@@ -139,10 +140,12 @@ def _batch_in_python(organization, now, limit, after) -> tuple[int | None, None]
 def purge_batch(organization: Organization, *, now: datetime, limit: int, acting: Acting,
                 after: tuple | None = None) -> tuple[RetentionReceipt | None, tuple | None]:
     """One batch, one transaction: delete, write the receipt, record the event naming it. Returns the receipt and
-    where the next batch of the same purge starts (after the newest (occurred_at, seq) this one deleted)."""
+    where the next batch of the same purge starts (after the newest (occurred_at, seq) this one deleted).
+
+    Only events the stored Merkle tree holds are deleted (their leaves stay, so proofs of the others still work):
+    purge_expired_events grows the tree first; a late event beyond it waits for the next purge."""
     batch = _batch_in_postgres if connection.vendor == "postgresql" else _batch_in_python
     with transaction.atomic():
-        extend_tree(organization)  # purged events keep their leaves: proofs of the others still work
         receipt_id, after = batch(organization, now, limit, after)
         if receipt_id is None:
             return None, after
@@ -184,6 +187,8 @@ def purge_expired_events(organization: Organization, *, acting: Acting, now: dat
         if not acquired:
             outcome.skipped = "another purge of this organization is running"
             return outcome
+        with transaction.atomic():
+            extend_tree(organization)  # batches delete only events the stored tree holds (see purge_batch)
         after = None
         while True:
             receipt, after = purge_batch(organization, now=now or timezone.now(), limit=batch_size, acting=acting,

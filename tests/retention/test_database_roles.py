@@ -6,11 +6,12 @@ from datetime import timedelta
 
 import psycopg
 import pytest
-from django.db import connection, connections
+from django.db import connection, connections, transaction
 
 from audit.models import AuditEvent, RetentionReceipt
 from audit.retention_sql import grant_application_role
 from audit.services.integrity import verify_chain
+from audit.services.merkle_store import extend_tree
 from tests.retention.conftest import DAY, record_at
 
 pytestmark = [pytest.mark.postgres_only, pytest.mark.django_db(transaction=True, databases=["default", "syslog"])]
@@ -99,6 +100,9 @@ def test_the_purge_command_runs_as_the_application_role(app_role, org, now):
 def test_the_purge_function_deletes_only_what_the_policy_allows(as_app, org, now):
     old = record_at(org, now - 400 * DAY, count=2)
     young = record_at(org, now - 200 * DAY)
+    with transaction.atomic():
+        extend_tree(org)
+    beyond_the_tree = record_at(org, now - 400 * DAY)
     # Asking for a far future "now" cannot widen the purge: the function never looks past the real clock.
     receipt_id = as_app.execute("SELECT receipt_id FROM trailproof_purge_batch(%s, %s, 1000, NULL, NULL)",
                                 [org.pk, now + timedelta(days=3650)]).fetchone()[0]
@@ -106,6 +110,8 @@ def test_the_purge_function_deletes_only_what_the_policy_allows(as_app, org, now
     assert receipt.count == 2 and receipt.policy_days == 365
     assert not AuditEvent.objects.filter(pk__in=[e.pk for e in old]).exists()
     assert AuditEvent.objects.filter(pk=young[0].pk).exists()
+    # Expired, but its leaf is not stored yet: it waits for a purge after the tree has grown over it.
+    assert AuditEvent.objects.filter(pk=beyond_the_tree[0].pk).exists()
     # Naming the receipt's event is the one change allowed, once.
     as_app.execute("UPDATE audit_retentionreceipt SET event_id = %s WHERE id = %s", [young[0].pk, receipt_id])
     with pytest.raises(psycopg.Error):
