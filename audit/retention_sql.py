@@ -39,12 +39,13 @@ BEGIN
     SELECT coalesce(max(size), 0) INTO v_tree FROM audit_merkletree WHERE organization_id = p_org;
     PERFORM set_config('{PURGE_SETTING}', 'on', true);
     WITH doomed AS (
-        SELECT e.id FROM audit_auditevent e WHERE {EXPIRED} AND NOT {HELD} AND e.seq <= v_tree
+        SELECT e.ctid AS tid FROM audit_auditevent e WHERE {EXPIRED} AND NOT {HELD} AND e.seq <= v_tree
            AND (e.occurred_at, e.seq) > (coalesce(p_after_at, '-infinity'), coalesce(p_after_seq, 0))
         ORDER BY e.occurred_at, e.seq LIMIT p_limit),
-    gone_targets AS (DELETE FROM audit_eventtarget t USING doomed d WHERE t.event_id = d.id),
-    gone AS (DELETE FROM audit_auditevent e USING doomed d WHERE e.id = d.id
-             RETURNING e.seq, e.hash, e.occurred_at),
+    -- By the row's address (no index probe per row); a row changed meanwhile (a redaction) is left for the next purge.
+    gone AS (DELETE FROM audit_auditevent e USING doomed d WHERE e.ctid = d.tid
+             RETURNING e.id, e.seq, e.hash, e.occurred_at),
+    gone_targets AS (DELETE FROM audit_eventtarget t USING gone g WHERE t.event_id = g.id),
     -- The deleted seqs' runs: each run's first and last row, paired from the few rows that start or end one.
     edges AS (SELECT * FROM (SELECT seq, hash, lag(seq) OVER w IS DISTINCT FROM seq - 1 AS starts,
                                     lead(seq) OVER w IS DISTINCT FROM seq + 1 AS ends
