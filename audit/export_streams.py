@@ -21,14 +21,16 @@ def seq_ranges(first: int, last: int) -> list[tuple[int, int]]:
     return [(after, min(after + RANGE_SEQS, last)) for after in range(first - 1, last, RANGE_SEQS)]
 
 
-def in_parallel(alias: str, snapshot: str, ranges: Iterable, copy_range: Callable, streams: int) -> Iterator:
-    """copy_range(connection, *range) for each range, in order, `streams` at a time on connections in `snapshot`."""
+def in_parallel(alias: str, snapshot: str, ranges: Iterable, copy_range: Callable, streams: int,
+                settings: tuple[str, ...] = ()) -> Iterator:
+    """copy_range(connection, *range) for each range, in order, `streams` at a time on connections in `snapshot`
+    (each set up with the `settings` statements)."""
     opened, local, lock = [], threading.local(), threading.Lock()
 
     def on_own_connection(bounds):
         connection = getattr(local, "connection", None)
         if connection is None:
-            connection = local.connection = _in_snapshot(alias, snapshot)
+            connection = local.connection = _in_snapshot(alias, snapshot, settings)
             with lock:
                 opened.append(connection)
         return copy_range(connection, *bounds)
@@ -49,11 +51,12 @@ def in_parallel(alias: str, snapshot: str, ranges: Iterable, copy_range: Callabl
             connection.close()
 
 
-def _in_snapshot(alias: str, snapshot: str):
+def _in_snapshot(alias: str, snapshot: str, settings: tuple[str, ...] = ()):
     wrapper = connections[alias]
     connection = wrapper.get_new_connection(wrapper.get_connection_params())
     connection.autocommit = False
     connection.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
     connection.execute(sql.SQL("SET TRANSACTION SNAPSHOT {}").format(sql.Literal(snapshot)))
-    connection.execute("SET LOCAL jit = off")  # see CopyExport: JIT costs this long expression more than it saves
+    for setting in settings:
+        connection.execute(setting)
     return connection
