@@ -3,8 +3,9 @@
     export = export_of(queryset, "csv")   # on PostgreSQL: CSV and JSON lines from COPY; else the Python exporter
 
 CSV: COPY's own CSV writer quotes as Python's csv module does; SQL adds the formula prefix and compact JSON, and
-Python only turns each row's LF into CR LF. JSON lines: SQL builds each line, sent in COPY's binary form. Python
-hashes and forwards the bytes (the manifest). A row whose JSON holds a number PostgreSQL would write otherwise than
+Python only turns each row's LF into CR LF. JSON lines: SQL builds each line, sent in COPY's text form (Python
+undoes its one escape, the doubled backslash, once per range of rows). Python hashes and forwards the bytes (the
+manifest). A row whose JSON holds a number PostgreSQL would write otherwise than
 Python (non-zero, below 1e-5: Python switches to exponent form) is flagged and written by the Python exporter in its
 place, so the bytes stay the same whatever the data.
 """
@@ -126,11 +127,11 @@ def _jsonl_select() -> tuple[str, str]:
         (',"recorded_via":', _str("t.x_recorded_via")), (',"prev_hash":', _str("t.x_prev_hash")),
         (',"hash":', _str("t.x_hash")),
     ]
-    line = " || ".join(f"'{literal}' || {value}" for literal, value in parts) + " || E'}\\n'"
+    line = " || ".join(f"'{literal}' || {value}" for literal, value in parts) + " || '}'"
     # Python writes a float below 1e-5 as 1e-06 and PostgreSQL as 0.000001: such rows take the Python path.
     # Only changes and metadata can hold numbers that are not integers (the rest are validated strings).
     python_only = " OR ".join(f"strpos(j.{name}, '0.00000') > 0" for name in ("changes", "metadata"))
-    return f"CASE WHEN {python_only} THEN NULL ELSE convert_to({line}, 'UTF8') END", _laterals(_JSON_COLUMNS)
+    return f"CASE WHEN {python_only} THEN 'P' || t.x_seq ELSE {line} END", _laterals(_JSON_COLUMNS)
 
 
 def _laterals(columns) -> str:
@@ -145,14 +146,26 @@ _SELECTS = {"csv": _csv_select(), "jsonl": _jsonl_select()}
 def _copy_sql(inner: str, fmt: str) -> str:
     # `inner` is Django's compiled query (its values stay parameters); everything else here is constant text.
     columns, laterals = _SELECTS[fmt]
-    if fmt == "jsonl":
-        columns = f"t.x_seq, {columns}"
     return (f"COPY (SELECT {columns} FROM ({inner}) t {laterals} WHERE t.x_seq > %s ORDER BY t.x_seq) "
-            f"TO STDOUT (FORMAT {'csv' if fmt == 'csv' else 'binary'})")
+            f"TO STDOUT (FORMAT {fmt == 'csv' and 'csv' or 'text'})")
 
 
 def _csv_seq(row: bytes) -> int:
     return int(row[1:row.index(b",", 1)])
+
+
+_SEQ_KEY = b',"seq":'
+
+
+def _line_seq(line: bytes) -> int:
+    start = line.index(_SEQ_KEY) + len(_SEQ_KEY)  # the first one: "id" and "organization" come before it
+    return int(line[start:line.index(b",", start)])
+
+
+def _unescaped(lines: bytes) -> bytes:
+    """COPY's text format doubles every backslash; a JSON line holds no other character it escapes (no control
+    character: JSON writes those as escapes), and each row ends in LF, as a JSON line does."""
+    return lines.replace(b"\\\\", b"\\")
 
 
 class _PythonRow(Exception):
@@ -252,19 +265,19 @@ class CopyExport(Export):
                     seqs.append(row)  # the seq is parsed only for a run's first and last row
                     rows.append(row[1:-1] + b"\r\n")
             else:
-                copy.set_types(["int8", "bytea"])
-                for seq, line in copy.rows():
-                    if line is None:
+                for message in copy:
+                    if message[0] == 80:  # "P<seq>": a row the Python exporter writes
                         close_run()
-                        segments.append(seq)
+                        segments.append(int(bytes(message[1:-1])))
                         continue
-                    seqs.append(seq)
+                    line = bytes(message)
+                    seqs.append(line)  # the seq is parsed only for a run's first and last row
                     rows.append(line)
         close_run()
-        if self.format == "csv":
-            segments = [segment if isinstance(segment, int) else
-                        (_csv_seq(segment[0]), _csv_seq(segment[1]), *segment[2:]) for segment in segments]
-        return segments
+        seq_of = _csv_seq if self.format == "csv" else _line_seq
+        return [segment if isinstance(segment, int) else
+                (seq_of(segment[0]), seq_of(segment[1]), segment[2],
+                 segment[3] if self.format == "csv" else _unescaped(segment[3])) for segment in segments]
 
     def _csv_rows(self, copying):
         """COPY sends one message a row, ending in LF: Python's csv ends rows in CR LF."""
@@ -278,11 +291,11 @@ class CopyExport(Export):
 
     def _json_rows(self, copying):
         with copying as copy:
-            copy.set_types(["int8", "bytea"])
-            for seq, line in copy.rows():
-                if line is None:
-                    raise _PythonRow(seq)
-                self._seen(seq)
+            for message in copy:
+                if message[0] == 80:  # "P<seq>": a row the Python exporter writes
+                    raise _PythonRow(int(bytes(message[1:-1])))
+                line = _unescaped(bytes(message))
+                self._seen(_line_seq(line))
                 yield line
 
     def _python_line(self, seq: int) -> bytes:
