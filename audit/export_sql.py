@@ -94,6 +94,12 @@ def _str(text: str) -> str:
     return f"coalesce(to_json({text}::text)::text, 'null')"
 
 
+def _plain(text: str) -> str:
+    """A JSON string of a value with nothing to escape: the action (validated against ACTION_RE), its category (the
+    catalog's), the actor kind (one of ACTOR_KINDS) and the hashes (hex); none is ever NULL."""
+    return f"""'"' || {text} || '"'"""
+
+
 # audit.people.pseudonym_for, in SQL: how an erased person is shown is decided there, and a test holds the two equal.
 _PSEUDONYM = ("('erased-' || left(encode(sha256(convert_to('trailproof:' || t.x_org_id || ':' || t.x_actor_pk, "
               "'UTF8')), 'hex'), 8))")
@@ -115,17 +121,17 @@ def _jsonl_select() -> tuple[str, str]:
               f"""'{{"ip":' || {_str('t.x_source_ip')} || ',"user_agent":' || {_str('t.x_user_agent')} || '}}' END)""")
     parts = [
         ('{"id":', "t.x_id::text"), (',"organization":', _str("t.x_org")), (',"seq":', "t.x_seq::text"),
-        (',"event_id":', _str("t.x_event_id")), (',"action":', _str("t.x_action")),
-        (',"category":', _str("t.x_category")), (',"occurred_at":"', _ts("x_occurred_at")),
-        ('","recorded_at":"', _ts("x_recorded_at")), ('","actor":{"kind":', _str("t.x_actor_kind")),
+        (',"event_id":', _str("t.x_event_id")), (',"action":', _plain("t.x_action")),
+        (',"category":', _plain("t.x_category")), (',"occurred_at":"', _ts("x_occurred_at")),
+        ('","recorded_at":"', _ts("x_recorded_at")), ('","actor":{"kind":', _plain("t.x_actor_kind")),
         (',"id":', _str("t.x_actor_id")), (',"name":', _person_name("t.x_actor_name")),
         (',"email":', _person("t.x_actor_email")), ('},"automation":', "coalesce(j.automation, 'null')"),
         (',"outcome":', _str("t.x_outcome")), (',"reason":', _str("t.x_reason")),
         *[(f',"{name}":', f"coalesce(j.{name}, 'null')") for name in ("targets", "run", "task", "blueprint",
                                                                         "changes")],
         (',"source":', source), (',"metadata":', "coalesce(j.metadata, 'null')"),
-        (',"recorded_via":', _str("t.x_recorded_via")), (',"prev_hash":', _str("t.x_prev_hash")),
-        (',"hash":', _str("t.x_hash")),
+        (',"recorded_via":', _str("t.x_recorded_via")), (',"prev_hash":', _plain("t.x_prev_hash")),
+        (',"hash":', _plain("t.x_hash")),
     ]
     line = " || ".join(f"'{literal}' || {value}" for literal, value in parts) + " || '}'"
     # Python writes a float below 1e-5 as 1e-06 and PostgreSQL as 0.000001: such rows take the Python path.
