@@ -153,7 +153,7 @@ def _copy_sql(inner: str, fmt: str) -> str:
     # `inner` is Django's compiled query (its values stay parameters); everything else here is constant text.
     columns, laterals = _SELECTS[fmt]
     return (f"COPY (SELECT {columns} FROM ({inner}) t {laterals} WHERE t.x_seq > %s ORDER BY t.x_seq) "
-            f"TO STDOUT (FORMAT {fmt == 'csv' and 'csv' or 'text'})")
+            f"TO STDOUT (FORMAT {'csv' if fmt == 'csv' else 'text'})")
 
 
 def _csv_seq(row: bytes) -> int:
@@ -211,12 +211,14 @@ class CopyExport(Export):
         sql, connection, after = _copy_sql(inner, self.format), connections[alias], 0
         while after is not None:
             try:
-                # A savepoint (or a transaction), so a copy cut short leaves the connection usable.
+                # A savepoint (or a transaction), so a copy cut short leaves the connection usable; rolled back
+                # when done (it only read), so the planner settings do not outlive it in a caller's transaction.
                 with transaction.atomic(using=alias), connection.cursor() as cursor:
                     for setting in COPY_SETTINGS:
                         cursor.execute(setting)
                     copying = cursor.cursor.copy(sql, [*params, after])
                     yield from self._csv_rows(copying) if self.format == "csv" else self._json_rows(copying)
+                    transaction.set_rollback(True, using=alias)
                 after = None
             except _PythonRow as row:
                 yield self._python_line(row.seq)

@@ -172,6 +172,18 @@ def test_a_download_stopped_half_way_leaves_the_connection_usable(org, record):
         assert cursor.fetchone()[0] >= 400
 
 
+@pytest.mark.parametrize("fmt", ["csv", "jsonl"])
+def test_an_export_inside_a_transaction_leaves_its_planner_settings_behind(org, record, fmt):
+    record(*[event_payload() for _ in range(5)])
+    assert connection.in_atomic_block  # one stream, in the caller's transaction
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW enable_hashjoin")
+        before = cursor.fetchone()[0]
+        assert b"".join(export_of(events_for(org), fmt))
+        cursor.execute("SHOW enable_hashjoin")
+        assert cursor.fetchone()[0] == before == "on"
+
+
 def test_ocsf_stays_on_the_python_exporter(org):
     assert not isinstance(export_of(events_for(org), "ocsf"), CopyExport)
 
