@@ -79,7 +79,7 @@ def _tricky_events(count: int) -> list[dict]:
                     "email": rng.choice(["", "ana@example.com"]),
                 },
                 reason=_text(rng, rng.choice(["", "=", "-", "@", "+"])),
-                event_id=rng.choice([None, f"=cmd|{n}", f"ev-{n}"]),
+                event_id=rng.choice([None, f"=cmd|{n}", f"ev-{n}", _id(rng, "e") + str(n)]),
                 targets=[{"type": "task", "id": _id(rng, "t") + str(n), "name": _text(rng)}],
                 run=rng.choice([None, {"id": "r-1", "name": _text(rng)}]),
                 blueprint=rng.choice([None, {"id": "b-1", "name": _text(rng, "=")}]),
