@@ -1,10 +1,14 @@
 """Group commit for live ingest on PostgreSQL: many requests, one short chaining transaction at a time.
 
 A request first tries the organization's chain head without waiting (FOR UPDATE SKIP LOCKED). Free: it
-chains its own events, and whatever other requests left pending, right there. Taken: it parks its validated
-events in PendingEvent (one short insert that waits for nobody), then queues for the head. Whoever gets the
-head next finds its events already chained by the holder before it (and only collects their places), or
-chains everything pending in one transaction: it is the leader, the sequencer of that moment. The chaining
+chains its own events, and whatever other requests left pending, right there: it is the leader, the sequencer
+of that moment, and holds the organization's advisory lock while it chains. Taken: it parks its validated
+events in PendingEvent (one short insert that waits for nobody), then sleeps on that advisory lock in shared
+mode, so that every request parked behind a leader wakes at once when it commits (queueing on the head's row
+lock instead woke them one by one, each holding the head for its turn: a convoy). Awake, it collects the
+places the leader gave its events; if its events are still pending it tries to lead the next group. After a
+few rounds without either (the head held by something other than a leader: a sweep, a rebuild, a caller's
+transaction), it queues for the head's row lock as before. The chaining
 itself is `recording.chain_locked`, handed in by `record_events`, so every event still gets its `seq`, its
 `events_chained` signal and its tallies in the transaction that chains it, whoever runs it.
 
@@ -14,6 +18,7 @@ and its group stays pending; past `INGEST_CHAIN_WAIT` seconds a request gives up
 and its events stay pending, to be chained by the next leader.
 """
 import logging
+import time
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -29,6 +34,8 @@ from ..models import AuditEvent, ChainHead, Organization, PendingEvent
 logger = logging.getLogger("audit.sequencer")
 _TABLE = PendingEvent._meta.db_table
 SETTLED_ROWS_KEPT = timedelta(minutes=5)  # chained rows whose request is gone are swept after this
+LEADER_LOCK = "hashtext('trailproof.chain_leader')"  # advisory lock (with the organization's pk) of a leader
+WAKE_ROUNDS = 3  # wake-ups without places or the head before a request queues for the head's row lock
 
 
 class ChainBusy(Exception):
@@ -77,11 +84,16 @@ def _lead_alone(organization, clean, now, chain):
         return _lead(organization, head, [_Item(None, None, event) for event in clean], None, now, chain)
 
 
-# One round trip: the head if no one holds it, and whether anything is pending to chain along.
+# One round trip: the head if no one holds it, and whether anything is pending to chain along; taking the head
+# also takes the leader's advisory lock (only then: the materialized CTE holds only a row actually locked).
 _TAKE_HEAD_IF_FREE = (
-    f"SELECT h.seq, h.hash, EXISTS (SELECT 1 FROM {_TABLE} p WHERE p.organization_id = h.organization_id "  # noqa: S608
-    f"AND p.event_pk IS NULL) FROM {ChainHead._meta.db_table} h WHERE h.organization_id = %s "
-    "FOR UPDATE OF h SKIP LOCKED")
+    f"WITH h AS MATERIALIZED (SELECT organization_id, seq, hash FROM {ChainHead._meta.db_table} "  # noqa: S608
+    "WHERE organization_id = %s FOR UPDATE SKIP LOCKED) "
+    f"SELECT h.seq, h.hash, EXISTS (SELECT 1 FROM {_TABLE} p WHERE p.organization_id = h.organization_id "
+    f"AND p.event_pk IS NULL), pg_advisory_xact_lock({LEADER_LOCK}, h.organization_id::int)::text FROM h")
+# One round trip, autocommitted: sleep while a leader chains, at most lock_timeout.
+_SLEEP_WHILE_CHAINING = (f"SELECT set_config('lock_timeout', %s, true), "
+                         f"pg_advisory_xact_lock_shared({LEADER_LOCK}, %s::int)::text")
 # One round trip: wait at most lock_timeout for the head (set_config runs before the row is locked).
 _WAIT_FOR_HEAD = (f"SELECT set_config('lock_timeout', %s, true), h.seq, h.hash "  # noqa: S608
                   f"FROM {ChainHead._meta.db_table} h WHERE h.organization_id = %s FOR UPDATE")
@@ -99,7 +111,12 @@ def _park(organization, clean, now) -> uuid.UUID:
 
 def _wait_for_places(organization, token, chain):
     try:
-        return _take_turn(organization, token, chain, f"{int(settings.INGEST_CHAIN_WAIT * 1000)}ms", alone=False)
+        deadline = time.monotonic() + settings.INGEST_CHAIN_WAIT
+        for _ in range(WAKE_ROUNDS):
+            answer = _wake_after_leader(organization, token, chain, _left(deadline))
+            if answer is not None:
+                return answer
+        return _take_turn(organization, token, chain, _left(deadline), alone=False)
     except ChainBusy:
         raise
     except Exception:
@@ -110,6 +127,36 @@ def _wait_for_places(organization, token, chain):
     except Exception:
         PendingEvent.objects.filter(token=token, event_pk__isnull=True).delete()  # the error means: not recorded
         raise
+
+
+def _left(deadline: float) -> str:
+    return f"{max(1, int((deadline - time.monotonic()) * 1000))}ms"
+
+
+def _wake_after_leader(organization, token, chain, wait: str):
+    """Sleep while a leader chains; then this request's places, or its events chained by it as the next
+    leader, or None if neither (the head is held, but not by a leader)."""
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute(_SLEEP_WHILE_CHAINING, [wait, organization.pk])
+    except OperationalError as error:
+        if getattr(error.__cause__, "sqlstate", None) == "55P03":  # lock_not_available
+            raise ChainBusy(organization.slug) from None
+        raise
+    places = _collect(token)
+    if places:
+        return _events_at(places)
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute(_TAKE_HEAD_IF_FREE, [organization.pk])
+            found = cursor.fetchone()
+        if found is None:
+            return None
+        places = _collect(token)  # chained between the first look and taking the head
+        if not places:
+            head = ChainHead(organization=organization, seq=found[0], hash=found[1])
+            return _lead(organization, head, _pending(organization), token, timezone.now(), chain)
+    return _events_at(places)
 
 
 def _take_turn(organization, token, chain, wait: str, *, alone: bool):

@@ -17,7 +17,7 @@ from audit.events import events_chained
 from audit.models import AuditEvent, ChainHead, PendingEvent
 from audit.services.integrity import verify_chain
 from audit.services.recording import chain_pending, record_event
-from audit.services.sequencer import SETTLED_ROWS_KEPT, ChainBusy, _park
+from audit.services.sequencer import LEADER_LOCK, SETTLED_ROWS_KEPT, ChainBusy, _park
 from audit.validation import validate_event
 from tests.factories import event_payload, make_organization
 
@@ -125,6 +125,47 @@ def _wait_until(condition, timeout=60):
 def _waiting_on_locks() -> int:
     return _rows("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
                  "AND wait_event_type = 'Lock'")[0][0]
+
+
+def _hold_head_as_leader(organization, held: threading.Event, release: threading.Event):
+    try:
+        with transaction.atomic():
+            ChainHead.objects.select_for_update().get(organization=organization)
+            _rows(f"SELECT pg_advisory_xact_lock({LEADER_LOCK}, %s)::text", [organization.pk])
+            held.set()
+            release.wait(timeout=120)
+    finally:
+        connection.close()
+
+
+def _waits() -> Counter:
+    return Counter(_rows("SELECT wait_event FROM pg_stat_activity WHERE datname = current_database() "
+                         "AND wait_event_type = 'Lock'"))
+
+
+def test_requests_parked_behind_a_leader_sleep_together_and_not_in_the_head_s_queue(chained_log):
+    acme = make_organization("acme", "Acme Corp")
+    held, release = threading.Event(), threading.Event()
+    holder = threading.Thread(target=_hold_head_as_leader, args=(acme, held, release))
+    holder.start()
+    try:
+        assert held.wait(timeout=10)
+        writers = [start_writer(n, ["acme"], 1) for n in range(4)]
+        _wait_until(lambda: PendingEvent.objects.filter(organization=acme).count() == 4 and _waiting_on_locks() == 4)
+        assert _waits() == Counter({("advisory",): 4})  # none queued on the head's row (tuple / transactionid)
+    finally:
+        release.set()
+        holder.join(timeout=10)
+    outputs = [writer.communicate(timeout=60) for writer in writers]
+    assert all(writer.returncode == 0 for writer in writers), [err for _, err in outputs]
+
+    events = assert_chain_sound(acme)
+    assert sorted(e.event_id for e in events[1:]) == ["w0-0", "w1-0", "w2-0", "w3-0"]
+    answers = [answer for out, _ in outputs for answer in answers_of(out)]
+    assert [c for _, c, _ in answers] == [1, 1, 1, 1]
+    assert_answers_match_storage(answers)
+    assert chained_log() == Counter({e.pk: 1 for e in events[1:]})
+    assert not PendingEvent.objects.exists()
 
 
 def test_a_request_killed_after_parking_loses_nothing_and_its_events_are_chained_once(chained_log):
