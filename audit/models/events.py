@@ -48,7 +48,10 @@ class Actor(models.Model):
 class AuditEvent(models.Model):
     """One event in an organization's chain. Rows are never updated; only the retention purge deletes."""
 
-    organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="audit_events")
+    # No index of their own for the two foreign keys: the composite indexes below lead with them. A lone actor_id
+    # index misled the planner into reading all of an actor's events and sorting them for a first page.
+    organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="audit_events",
+                                     db_index=False)
     seq = models.PositiveBigIntegerField()
     event_id = models.CharField(max_length=100, null=True, blank=True)
     action = models.CharField(max_length=100)
@@ -56,7 +59,7 @@ class AuditEvent(models.Model):
     category = models.CharField(max_length=20)
     occurred_at = models.DateTimeField()
     recorded_at = models.DateTimeField()
-    actor = models.ForeignKey(Actor, on_delete=models.PROTECT, related_name="events")
+    actor = models.ForeignKey(Actor, on_delete=models.PROTECT, related_name="events", db_index=False)
     actor_kind = models.CharField(max_length=16, choices=ActorKind.choices)
     automation = models.JSONField(null=True, blank=True)
     outcome = models.CharField(max_length=10)
@@ -105,7 +108,8 @@ class EventTarget(models.Model):
     # Written only by the recording function, in the event's own transaction, and never updated: the database
     # need not re-check a foreign key per target row at every commit.
     event = models.ForeignKey(AuditEvent, on_delete=models.CASCADE, related_name="target_rows", db_constraint=False)
-    organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="+", db_constraint=False)
+    organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="+", db_constraint=False,
+                                     db_index=False)  # target_lookup leads with it
     target_type = models.CharField(max_length=64)
     target_id = models.CharField(max_length=200)
 
