@@ -105,10 +105,13 @@ def test_many_writer_processes_into_a_few_organizations_store_every_event_exactl
     assert not PendingEvent.objects.exists()
 
 
-def _hold_head(organization, held: threading.Event, release: threading.Event):
+def _hold_head(organization, held: threading.Event, release: threading.Event, as_leader=False):
+    """Hold the chain head until `release`; `as_leader`: with the leader lock too, as a chaining leader does."""
     try:
         with transaction.atomic():
             ChainHead.objects.select_for_update().get(organization=organization)
+            if as_leader:
+                _rows(f"SELECT pg_advisory_xact_lock({LEADER_LOCK}, %s)::text", [organization.pk])
             held.set()
             release.wait(timeout=120)
     finally:
@@ -127,17 +130,6 @@ def _waiting_on_locks() -> int:
                  "AND wait_event_type = 'Lock'")[0][0]
 
 
-def _hold_head_as_leader(organization, held: threading.Event, release: threading.Event):
-    try:
-        with transaction.atomic():
-            ChainHead.objects.select_for_update().get(organization=organization)
-            _rows(f"SELECT pg_advisory_xact_lock({LEADER_LOCK}, %s)::text", [organization.pk])
-            held.set()
-            release.wait(timeout=120)
-    finally:
-        connection.close()
-
-
 def _waits() -> Counter:
     return Counter(_rows("SELECT wait_event FROM pg_stat_activity WHERE datname = current_database() "
                          "AND wait_event_type = 'Lock'"))
@@ -146,7 +138,7 @@ def _waits() -> Counter:
 def test_requests_parked_behind_a_leader_sleep_together_and_not_in_the_head_s_queue(chained_log):
     acme = make_organization("acme", "Acme Corp")
     held, release = threading.Event(), threading.Event()
-    holder = threading.Thread(target=_hold_head_as_leader, args=(acme, held, release))
+    holder = threading.Thread(target=_hold_head, args=(acme, held, release, True))
     holder.start()
     try:
         assert held.wait(timeout=10)
