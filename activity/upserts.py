@@ -13,6 +13,7 @@ from django.db import connection
 from .models import Participant, Run, Task
 
 ROWS_PER_STATEMENT = 200  # SQLite: stays under its bound-parameter limit
+FEW_ROWS = 20  # PostgreSQL: up to this many rows go as VALUES, more as arrays
 
 TASK_COLUMNS = (("organization_id", "bigint"), ("task_id", "text"), ("run_id", "text"), ("name", "text"),
                 ("state", "text"), ("assignee_id", "text"), ("assignee_name", "text"),
@@ -86,35 +87,40 @@ def merge_batch(organization, tasks: list[dict], runs: list[dict], participants:
     merge(organization, tasks, runs, participants)
 
 
-def _unnest(columns, alias: str = "v") -> str:
+def _source(columns, rows, alias: str = "v") -> tuple[str, list]:
+    """The rows as a relation: an array per column through unnest(), or VALUES for a few rows (live ingest's
+    single events), where quoting an array per column would cost several times more than the values."""
+    names = ", ".join(name for name, _ in columns)
+    if 0 < len(rows) <= FEW_ROWS:
+        one = f"({', '.join(f'%s::{kind}' for _, kind in columns)})"
+        return f"(VALUES {', '.join([one] * len(rows))}) AS {alias}({names})", [v for row in rows for v in row]
     arrays = ", ".join(f"%b::{kind}[]" for _, kind in columns)
-    return f"unnest({arrays}) AS {alias}({', '.join(name for name, _ in columns)})"
-
-
-def _arrays(columns, rows) -> list[list]:
-    return [list(column) for column in zip(*rows, strict=True)] if rows else [[] for _ in columns]
+    columns_of_rows = [list(column) for column in zip(*rows, strict=True)] if rows else [[] for _ in columns]
+    return f"unnest({arrays}) AS {alias}({names})", columns_of_rows
 
 
 def _merge_postgresql(organization, tasks, runs, participants) -> None:
     """One statement: a new task is one the upsert inserted (xmax = 0), counted into its run."""
     names = {key: ", ".join(name for name, _ in columns) for key, columns in
              (("task", TASK_COLUMNS), ("run", RUN_COLUMNS), ("participant", PARTICIPANT_COLUMNS))}
+    task_source, task_params = _source(TASK_COLUMNS, _task_rows(organization, tasks))
+    run_source, run_params = _source(RUN_COLUMNS, _run_rows(organization, runs))
+    participant_source, participant_params = _source(PARTICIPANT_COLUMNS,
+                                                     _participant_rows(organization, participants))
     sql = (
         f"WITH tasks AS (INSERT INTO {Task._meta.db_table} AS t ({names['task']}) "  # noqa: S608 - names, not values
-        f"SELECT * FROM {_unnest(TASK_COLUMNS)} {_task_conflict()} RETURNING t.run_id, (t.xmax = 0) AS inserted), "
+        f"SELECT * FROM {task_source} {_task_conflict()} RETURNING t.run_id, (t.xmax = 0) AS inserted), "
         "gained AS (SELECT run_id, COUNT(*) AS n FROM tasks WHERE inserted GROUP BY run_id), "
         f"runs AS (INSERT INTO {Run._meta.db_table} AS t ({names['run']}, task_count) "
-        f"SELECT s.* FROM (SELECT v.*, COALESCE(g.n, 0) FROM {_unnest(RUN_COLUMNS)} "
+        f"SELECT s.* FROM (SELECT v.*, COALESCE(g.n, 0) FROM {run_source} "
         f"LEFT JOIN gained g ON g.run_id = v.run_id) AS s {_run_conflict()} RETURNING 1), "
         f"participants AS (INSERT INTO {Participant._meta.db_table} ({names['participant']}) "
-        f"SELECT * FROM {_unnest(PARTICIPANT_COLUMNS)} {PARTICIPANT_CONFLICT} RETURNING 1) "
+        f"SELECT * FROM {participant_source} {PARTICIPANT_CONFLICT} RETURNING 1) "
         "SELECT (SELECT COUNT(*) FROM runs), (SELECT COUNT(*) FROM participants)")
-    params = (_arrays(TASK_COLUMNS, _task_rows(organization, tasks))
-              + _arrays(RUN_COLUMNS, _run_rows(organization, runs))
-              + _arrays(PARTICIPANT_COLUMNS, _participant_rows(organization, participants)))
+    params = task_params + run_params + participant_params
     connection.ensure_connection()
-    # A server-binding cursor on Django's own connection (same transaction): the arrays go as binary
-    # parameters, with no quoting of every element into the statement's text.
+    # A server-binding cursor on Django's own connection (same transaction): the values go as parameters, the
+    # arrays as binary ones, with no quoting of every element into the statement's text.
     with psycopg.Cursor(connection.connection) as cursor:
         cursor.execute(sql, params)
 

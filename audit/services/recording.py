@@ -298,15 +298,16 @@ def _write_with_copy(organization, chain, count) -> list[AuditEvent]:
 
 
 def _write_in_one_statement(organization, chain, count) -> list[AuditEvent]:
-    """PostgreSQL, a few rows (live ingest): the events and their targets in one round trip, from arrays."""
+    """PostgreSQL, a few rows (live ingest): the events and their targets in one round trip, as VALUES rows of
+    plain parameters (for a row or two, quoting an array per column costs several times more: measured 162 us
+    for 27 one-element arrays, 23 us for 27 values)."""
     rows = list(chain)
-    columns = [list(column) for column in zip(*(_row_values(row) for row in rows), strict=True)][1:]
-    for i in _JSON_COLUMNS:
-        columns[i - 1] = [None if v is None else orjson.dumps(v).decode() for v in columns[i - 1]]
     targets = [(row.seq, t["type"], t["id"]) for row in rows for t in row.targets]
+    params = [value for row in rows for value in _insert_values(row)]
+    if targets:
+        params += [organization.pk, *(value for target in targets for value in target)]
     with connection.cursor() as cursor:
-        cursor.execute(_ONE_STATEMENT, [*columns, organization.pk,
-                                        *([list(c) for c in zip(*targets, strict=True)] if targets else [[], [], []])])
+        cursor.execute(_one_statement(len(rows), len(targets)), params)
         ids = dict((seq, pk) for pk, seq in cursor.fetchall())
     for row in rows:
         row.pk = ids[row.seq]
@@ -314,14 +315,26 @@ def _write_in_one_statement(organization, chain, count) -> list[AuditEvent]:
     return rows
 
 
-_ONE_STATEMENT = (
-    f"WITH e AS (INSERT INTO {AuditEvent._meta.db_table} ({_COLUMNS.split(', ', 1)[1]}) "  # noqa: S608
-    "SELECT * FROM unnest({arrays}) RETURNING id, seq), "
-    f"t AS (INSERT INTO {EventTarget._meta.db_table} (event_id, organization_id, target_type, target_id) "
-    "SELECT e.id, %s, v.type, v.id FROM unnest(%s::bigint[], %s::text[], %s::text[]) AS v(seq, type, id) "
-    "JOIN e ON e.seq = v.seq) SELECT id, seq FROM e"
-).replace("{arrays}", ", ".join(f"%s::{field.db_type(connection)}[]"
-                                  for field in AuditEvent._meta.concrete_fields[1:]))
+def _insert_values(row) -> list:
+    values = list(_row_values(row))
+    for i in _JSON_COLUMNS:
+        if values[i] is not None:
+            values[i] = orjson.dumps(values[i]).decode()
+    return values[1:]  # the id comes from the table's sequence
+
+
+def _one_statement(rows: int, targets: int) -> str:
+    """Constant text but for the number of VALUES rows: every value is a parameter."""
+    row = f"({', '.join(['%s'] * (len(ROW_FIELDS) - 1))})"
+    sql = (f"WITH e AS (INSERT INTO {AuditEvent._meta.db_table} ({_COLUMNS.split(', ', 1)[1]}) "  # noqa: S608
+           f"VALUES {', '.join([row] * rows)} RETURNING id, seq)")
+    if targets:
+        sql += (f", t AS (INSERT INTO {EventTarget._meta.db_table} (event_id, organization_id, target_type, "  # noqa: S608
+                "target_id) SELECT e.id, %s, v.type, v.id FROM (VALUES "
+                f"{', '.join(['(%s::bigint, %s::text, %s::text)'] * targets)}) AS v(seq, type, id) "
+                "JOIN e ON e.seq = v.seq)")
+    return sql + " SELECT id, seq FROM e"  # noqa: S608
+
 
 _WRITERS = {"postgresql": _write_with_copy}
 _SMALL_WRITERS = {"postgresql": _write_in_one_statement}
