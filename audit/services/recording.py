@@ -365,26 +365,31 @@ def _count_actor_events(actors, rows, head=None) -> None:
 
 
 _TALLIED = ("name", "email", "event_count", "first_seen", "last_seen")
+FEW_ACTORS = 20  # up to this many actors' tallies go as VALUES rows, more as arrays
 
 
 _HEAD_MOVE = f"WITH h AS (UPDATE {ChainHead._meta.db_table} SET seq = %s, hash = %s WHERE organization_id = %s) "  # noqa: S608
 
 
 def _update_actors_from_arrays(actors, head=None) -> None:
-    """PostgreSQL: one UPDATE joined to unnest()ed arrays (bulk_update's CASE chains cost far more); with
-    `head`, the chain head moves in the same statement."""
-    table = Actor._meta.db_table
-    types = {"name": "text", "email": "text", "event_count": "bigint", "first_seen": "timestamptz",
+    """PostgreSQL: one UPDATE joined to the new tallies (bulk_update's CASE chains cost far more), as VALUES rows
+    for a few actors, else unnest()ed arrays; with `head`, the chain head moves in the same statement."""
+    types = {"id": "bigint", "name": "text", "email": "text", "event_count": "bigint", "first_seen": "timestamptz",
              "last_seen": "timestamptz"}
-    arrays = ", ".join(f"%s::{types[name]}[]" for name in _TALLIED)
-    sql = (f"UPDATE {table} AS a SET {', '.join(f'{name} = v.{name}' for name in _TALLIED)} "  # noqa: S608
-           f"FROM unnest(%s::bigint[], {arrays}) AS v(id, {', '.join(_TALLIED)}) WHERE a.id = v.id")
-    moved = [] if head is None else [head.seq, head.hash, head.organization_id]
+    names = ("id", *_TALLIED)
+    rows = [[actor.pk, *(getattr(actor, name) for name in _TALLIED)] for actor in actors]
+    if 0 < len(rows) <= FEW_ACTORS:
+        row = f"({', '.join(f'%s::{types[name]}' for name in names)})"
+        source, params = f"(VALUES {', '.join([row] * len(rows))})", [value for values in rows for value in values]
+    else:
+        source = f"unnest({', '.join(f'%s::{types[name]}[]' for name in names)})"
+        params = [list(column) for column in zip(*rows, strict=True)]
+    sql = (f"UPDATE {Actor._meta.db_table} AS a SET {', '.join(f'{name} = v.{name}' for name in _TALLIED)} "  # noqa: S608
+           f"FROM {source} AS v({', '.join(names)}) WHERE a.id = v.id")
     if head is not None:
-        sql = _HEAD_MOVE + sql
+        sql, params = _HEAD_MOVE + sql, [head.seq, head.hash, head.organization_id, *params]
     with connection.cursor() as cursor:
-        cursor.execute(sql, [*moved, [actor.pk for actor in actors],
-                             *([getattr(actor, name) for actor in actors] for name in _TALLIED)])
+        cursor.execute(sql, params)
 
 
 def _update_actors_one_by_one(actors) -> None:
