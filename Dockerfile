@@ -12,7 +12,11 @@ RUN pip install --no-compile .
 
 COPY . .
 # Static files are gathered into the image (compressed, content-hashed) so the web process starts at once.
-RUN SECRET_KEY=image-build-only DEBUG=0 python manage.py collectstatic --noinput -v0 \
+# The settings refuse to load without a secret key and an encryption key when DEBUG is off: throwaway ones here,
+# for this step only (the running container gets the real ones from its environment).
+RUN SECRET_KEY=image-build-only DEBUG=0 \
+    FIELD_ENCRYPTION_KEYS="$(python -c 'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())')" \
+    python manage.py collectstatic --noinput -v0 \
     && useradd --system --no-create-home --shell /usr/sbin/nologin trailproof
 
 USER trailproof
