@@ -218,16 +218,19 @@ def test_a_leader_killed_mid_transaction_rolls_back_and_the_next_leader_chains_i
     assert not PendingEvent.objects.filter(event_pk__isnull=True).exists()
 
 
-def test_the_sweeper_chains_what_nobody_is_waiting_for(settings):
+@pytest.mark.parametrize("as_leader", [False, True], ids=["head-held", "leader-sleeping"])
+def test_the_sweeper_chains_what_nobody_is_waiting_for(settings, as_leader):
     acme = make_organization("acme", "Acme Corp")
     settings.INGEST_CHAIN_WAIT = 1
     held, release = threading.Event(), threading.Event()
-    holder = threading.Thread(target=_hold_head, args=(acme, held, release))
+    holder = threading.Thread(target=_hold_head, args=(acme, held, release, as_leader))
     holder.start()
     try:
         assert held.wait(timeout=10)
+        started = time.monotonic()
         with pytest.raises(ChainBusy):
             record_event(organization=acme, event=event_payload(event_id="gave-up"), recorded_via="tests")
+        assert time.monotonic() - started < 3  # one INGEST_CHAIN_WAIT in all, however many wake-ups
     finally:
         release.set()
         holder.join(timeout=10)
