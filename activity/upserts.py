@@ -10,10 +10,11 @@ the names of two-argument min and max differ, and how a new task is told from an
 import psycopg
 from django.db import connection
 
+from audit.sql_rows import as_relation
+
 from .models import Participant, Run, Task
 
 ROWS_PER_STATEMENT = 200  # SQLite: stays under its bound-parameter limit
-FEW_ROWS = 20  # PostgreSQL: up to this many rows go as VALUES, more as arrays
 
 TASK_COLUMNS = (("organization_id", "bigint"), ("task_id", "text"), ("run_id", "text"), ("name", "text"),
                 ("state", "text"), ("assignee_id", "text"), ("assignee_name", "text"),
@@ -87,26 +88,14 @@ def merge_batch(organization, tasks: list[dict], runs: list[dict], participants:
     merge(organization, tasks, runs, participants)
 
 
-def _source(columns, rows, alias: str = "v") -> tuple[str, list]:
-    """The rows as a relation: an array per column through unnest(), or VALUES for a few rows (live ingest's
-    single events), where quoting an array per column would cost several times more than the values."""
-    names = ", ".join(name for name, _ in columns)
-    if 0 < len(rows) <= FEW_ROWS:
-        one = f"({', '.join(f'%s::{kind}' for _, kind in columns)})"
-        return f"(VALUES {', '.join([one] * len(rows))}) AS {alias}({names})", [v for row in rows for v in row]
-    arrays = ", ".join(f"%b::{kind}[]" for _, kind in columns)
-    columns_of_rows = [list(column) for column in zip(*rows, strict=True)] if rows else [[] for _ in columns]
-    return f"unnest({arrays}) AS {alias}({names})", columns_of_rows
-
-
 def _merge_postgresql(organization, tasks, runs, participants) -> None:
     """One statement: a new task is one the upsert inserted (xmax = 0), counted into its run."""
     names = {key: ", ".join(name for name, _ in columns) for key, columns in
              (("task", TASK_COLUMNS), ("run", RUN_COLUMNS), ("participant", PARTICIPANT_COLUMNS))}
-    task_source, task_params = _source(TASK_COLUMNS, _task_rows(organization, tasks))
-    run_source, run_params = _source(RUN_COLUMNS, _run_rows(organization, runs))
-    participant_source, participant_params = _source(PARTICIPANT_COLUMNS,
-                                                     _participant_rows(organization, participants))
+    task_source, task_params = as_relation(TASK_COLUMNS, _task_rows(organization, tasks), placeholder="%b")
+    run_source, run_params = as_relation(RUN_COLUMNS, _run_rows(organization, runs), placeholder="%b")
+    participant_source, participant_params = as_relation(
+        PARTICIPANT_COLUMNS, _participant_rows(organization, participants), placeholder="%b")
     sql = (
         f"WITH tasks AS (INSERT INTO {Task._meta.db_table} AS t ({names['task']}) "  # noqa: S608 - names, not values
         f"SELECT * FROM {task_source} {_task_conflict()} RETURNING t.run_id, (t.xmax = 0) AS inserted), "

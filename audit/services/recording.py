@@ -18,6 +18,7 @@ from ..canonical import canonical_bytes, chain_hash, format_timestamp
 from ..catalog import Store, spec_for
 from ..events import events_chained, events_recorded
 from ..models import Actor, AuditEvent, ChainHead, EventTarget, Organization
+from ..sql_rows import as_relation
 from ..validation import EventValidationError, validate_event
 from . import sequencer
 
@@ -299,20 +300,23 @@ def _write_with_copy(organization, chain, count) -> list[AuditEvent]:
 
 def _write_in_one_statement(organization, chain, count) -> list[AuditEvent]:
     """PostgreSQL, a few rows (live ingest): the events and their targets in one round trip, as VALUES rows of
-    plain parameters (for a row or two, quoting an array per column costs several times more: measured 162 us
-    for 27 one-element arrays, 23 us for 27 values)."""
+    plain parameters (see audit.sql_rows: for a row or two, arrays cost several times more)."""
     rows = list(chain)
-    targets = [(row.seq, t["type"], t["id"]) for row in rows for t in row.targets]
     params = [value for row in rows for value in _insert_values(row)]
+    targets = [[row.seq, t["type"], t["id"]] for row in rows for t in row.targets]
+    target_source, target_params = as_relation(_TARGET_COLUMNS, targets) if targets else ("", [])
     if targets:
-        params += [organization.pk, *(value for target in targets for value in target)]
+        params += [organization.pk, *target_params]
     with connection.cursor() as cursor:
-        cursor.execute(_one_statement(len(rows), len(targets)), params)
+        cursor.execute(_one_statement(len(rows), target_source), params)
         ids = dict((seq, pk) for pk, seq in cursor.fetchall())
     for row in rows:
         row.pk = ids[row.seq]
         row._state.adding, row._state.db = False, connection.alias
     return rows
+
+
+_TARGET_COLUMNS = (("seq", "bigint"), ("type", "text"), ("id", "text"))
 
 
 def _insert_values(row) -> list:
@@ -323,16 +327,14 @@ def _insert_values(row) -> list:
     return values[1:]  # the id comes from the table's sequence
 
 
-def _one_statement(rows: int, targets: int) -> str:
+def _one_statement(rows: int, target_source: str) -> str:
     """Constant text but for the number of VALUES rows: every value is a parameter."""
     row = f"({', '.join(['%s'] * (len(ROW_FIELDS) - 1))})"
     sql = (f"WITH e AS (INSERT INTO {AuditEvent._meta.db_table} ({_COLUMNS.split(', ', 1)[1]}) "  # noqa: S608
            f"VALUES {', '.join([row] * rows)} RETURNING id, seq)")
-    if targets:
+    if target_source:
         sql += (f", t AS (INSERT INTO {EventTarget._meta.db_table} (event_id, organization_id, target_type, "  # noqa: S608
-                "target_id) SELECT e.id, %s, v.type, v.id FROM (VALUES "
-                f"{', '.join(['(%s::bigint, %s::text, %s::text)'] * targets)}) AS v(seq, type, id) "
-                "JOIN e ON e.seq = v.seq)")
+                f"target_id) SELECT e.id, %s, v.type, v.id FROM {target_source} JOIN e ON e.seq = v.seq)")
     return sql + " SELECT id, seq FROM e"  # noqa: S608
 
 
@@ -365,27 +367,20 @@ def _count_actor_events(actors, rows, head=None) -> None:
 
 
 _TALLIED = ("name", "email", "event_count", "first_seen", "last_seen")
-FEW_ACTORS = 20  # up to this many actors' tallies go as VALUES rows, more as arrays
+_TALLY_COLUMNS = (("id", "bigint"), *zip(_TALLIED, ("text", "text", "bigint", "timestamptz", "timestamptz"),
+                                         strict=True))
 
 
 _HEAD_MOVE = f"WITH h AS (UPDATE {ChainHead._meta.db_table} SET seq = %s, hash = %s WHERE organization_id = %s) "  # noqa: S608
 
 
 def _update_actors_from_arrays(actors, head=None) -> None:
-    """PostgreSQL: one UPDATE joined to the new tallies (bulk_update's CASE chains cost far more), as VALUES rows
-    for a few actors, else unnest()ed arrays; with `head`, the chain head moves in the same statement."""
-    types = {"id": "bigint", "name": "text", "email": "text", "event_count": "bigint", "first_seen": "timestamptz",
-             "last_seen": "timestamptz"}
-    names = ("id", *_TALLIED)
+    """PostgreSQL: one UPDATE joined to the new tallies (bulk_update's CASE chains cost far more); with `head`,
+    the chain head moves in the same statement."""
     rows = [[actor.pk, *(getattr(actor, name) for name in _TALLIED)] for actor in actors]
-    if 0 < len(rows) <= FEW_ACTORS:
-        row = f"({', '.join(f'%s::{types[name]}' for name in names)})"
-        source, params = f"(VALUES {', '.join([row] * len(rows))})", [value for values in rows for value in values]
-    else:
-        source = f"unnest({', '.join(f'%s::{types[name]}[]' for name in names)})"
-        params = [list(column) for column in zip(*rows, strict=True)]
+    source, params = as_relation(_TALLY_COLUMNS, rows)
     sql = (f"UPDATE {Actor._meta.db_table} AS a SET {', '.join(f'{name} = v.{name}' for name in _TALLIED)} "  # noqa: S608
-           f"FROM {source} AS v({', '.join(names)}) WHERE a.id = v.id")
+           f"FROM {source} WHERE a.id = v.id")
     if head is not None:
         sql, params = _HEAD_MOVE + sql, [head.seq, head.hash, head.organization_id, *params]
     with connection.cursor() as cursor:

@@ -46,7 +46,7 @@ def test_a_recording_that_rolls_back_leaves_no_projection(org, record):
 
 @pytest.mark.django_db
 def test_rebuilding_from_the_trail_equals_the_live_projection(org, other_org, record, monkeypatch):
-    from activity import upserts
+    from audit import sql_rows
 
     events = story() + story({"id": "run-2", "name": "Budget 2028"}, start=300) + blueprint_story((4, 3, 2))
     for start in range(0, len(events), 3):  # several batches, as an integration would send them
@@ -55,7 +55,7 @@ def test_rebuilding_from_the_trail_equals_the_live_projection(org, other_org, re
     live, elsewhere = snapshot(org), snapshot(other_org)
     assert live["runs"] and live["versions"]
     Run.objects.filter(organization=org).update(status="tampered")
-    monkeypatch.setattr(upserts, "FEW_ROWS", 0)  # live batches merged as VALUES rows, the rebuild's as arrays
+    monkeypatch.setattr(sql_rows, "FEW_ROWS", 0)  # live batches merged as VALUES rows, the rebuild's as arrays
     call_command("rebuild_activity", "--org", "acme")
     assert snapshot(org) == live
     assert snapshot(other_org) == elsewhere

@@ -5,6 +5,7 @@ import pytest
 import time_machine
 from django.db import transaction
 
+from audit import sql_rows
 from audit.documents import computed_hash, event_document
 from audit.models import Actor, AuditEvent, ChainHead, EventTarget
 from audit.services import recording
@@ -123,9 +124,9 @@ def test_returned_events_are_stored_instances_with_their_relations_loaded(org, d
     assert again.created == 0 and again.events[0].pk == result.events[1].pk
 
 
-@pytest.mark.parametrize("few_actors", [recording.FEW_ACTORS, 0], ids=["values", "arrays"])
-def test_actor_tallies_follow_each_batch(org, monkeypatch, few_actors):
-    monkeypatch.setattr(recording, "FEW_ACTORS", few_actors)  # PostgreSQL's two forms of the tallies' update
+@pytest.mark.parametrize("few_rows", [sql_rows.FEW_ROWS, 0], ids=["values", "arrays"])
+def test_actor_tallies_follow_each_batch(org, monkeypatch, few_rows):
+    monkeypatch.setattr(sql_rows, "FEW_ROWS", few_rows)  # PostgreSQL's two forms of the tallies' update
     record_scenario(org)
 
     maria = Actor.objects.get(organization=org, kind="user", external_id="u-100")
