@@ -4,6 +4,7 @@ from datetime import timedelta
 import django_filters
 from django.utils import timezone
 
+from audit.filtersets import FilterSet
 from audit.models import Actor, AuditEvent
 from audit.periods import PeriodFilterSet, PeriodForm
 
@@ -47,7 +48,7 @@ class RunFilter(PeriodFilterSet):
         return queryset.filter(run_id__in=taking_part.values("run_id"))
 
 
-class ActivityFilter(django_filters.FilterSet):
+class ActivityFilter(FilterSet):
     """Person (an actor id; the bot's is `bot`), kind of activity, and period of a tab or the stream."""
 
     person = django_filters.CharFilter(method="filter_person", max_length=200)

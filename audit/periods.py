@@ -9,6 +9,8 @@ from datetime import UTC, datetime
 import django_filters
 from django import forms
 
+from .filtersets import FilterSet
+
 EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
 LATEST = datetime(2100, 1, 1, tzinfo=UTC)
 RANGE_MESSAGE = "Must be from 1970-01-01T00:00:00Z to 2100-01-01T00:00:00Z."
@@ -45,7 +47,7 @@ class PeriodForm(forms.Form):
         return cleaned
 
 
-class PeriodFilterSet(django_filters.FilterSet):
+class PeriodFilterSet(FilterSet):
     """`since` (inclusive) and `until` (exclusive) over `occurred_at`."""
 
     since = django_filters.IsoDateTimeFilter(field_name="occurred_at", lookup_expr="gte",
