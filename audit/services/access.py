@@ -1,7 +1,8 @@
 """Recording reads of the trail (summarized) and refused access attempts."""
 from datetime import timedelta
 
-from django.db import IntegrityError, transaction
+import orjson
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -27,8 +28,7 @@ def record_trail_read(*, organization: Organization, acting: Acting, window: str
     reader = f"{acting.actor['kind']}:{acting.actor.get('id', 'bot')}"
     key = {"organization": organization, "action": action, "reader": reader, "window": window}
     now = timezone.now()
-    if AccessTally.objects.filter(**key, summarized=False).update(count=F("count") + 1, last_at=now,
-                                                                  last_filters=filters):
+    if _counted_repeat(organization.pk, action, reader, window, now, filters):
         return False
     with transaction.atomic():
         tally = AccessTally.objects.select_for_update().filter(**key).first()
@@ -51,6 +51,19 @@ def record_trail_read(*, organization: Organization, acting: Acting, window: str
             metadata["row_count"] = row_count
         record_action(organization, action, acting, metadata=metadata)
     return True
+
+
+# "window" is a reserved word in PostgreSQL; the double quotes work in SQLite too.
+_COUNT_REPEAT = ('UPDATE audit_accesstally SET count = count + 1, last_at = %s, last_filters = %s '
+                 'WHERE organization_id = %s AND action = %s AND reader = %s AND "window" = %s AND NOT summarized')
+
+
+def _counted_repeat(organization_id, action, reader, window, now, filters) -> bool:
+    """Counts a read in its open window, if there is one. Plain SQL: the ORM's update took 0.7 ms of the API
+    list's CPU per request, the statement itself 0.05."""
+    with connection.cursor() as cursor:
+        cursor.execute(_COUNT_REPEAT, [now, orjson.dumps(filters).decode(), organization_id, action, reader, window])
+        return cursor.rowcount > 0
 
 
 @performs_summary(Summary.ACCESS_PATTERN, actions=("audit.viewed",), description=(
