@@ -15,7 +15,7 @@ from collections.abc import Iterator
 import orjson
 
 from .canonical import format_timestamp
-from .documents import event_document
+from .documents import event_document, event_rows
 from .ocsf import ocsf_event
 from .people import pseudonym_for
 
@@ -125,7 +125,7 @@ class Export:
 
     def _json_lines(self) -> Iterator[bytes]:
         to_line = ocsf_event if self.format == "ocsf" else None
-        for event in self._queryset.iterator(chunk_size=self._chunk_size):
+        for event in event_rows(self._queryset, chunk_size=self._chunk_size):
             self._seen(event.seq)
             document = event_document(event)
             yield orjson.dumps(to_line(document) if to_line else document) + b"\n"

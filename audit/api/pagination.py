@@ -13,6 +13,7 @@ from django.db.models import Q
 from rest_framework.exceptions import ValidationError
 
 from ..canonical import format_timestamp
+from ..documents import event_rows
 
 MAX_SEQ = 2**63 - 1  # seq is a bigint
 DEFAULT_PAGE_SIZE = 50
@@ -80,7 +81,7 @@ def _seq_of(position) -> int:
 
 
 def paginate_events(request, queryset) -> tuple[list, str | None]:
-    """The page of events and the `next` link for the request's order, page_size and cursor."""
+    """The page of events (EventRows) and the `next` link for the request's order, page_size and cursor."""
     params = request.query_params
     size, order = page_size_of(params), order_of(params)
     position = decode_cursor(params.get("cursor"))
@@ -88,12 +89,12 @@ def paginate_events(request, queryset) -> tuple[list, str | None]:
         raise ValidationError({"cursor": ["This cursor belongs to the other order."]})
     if order == "asc":
         after = _seq_of(position) if position else 0
-        page = list(queryset.filter(seq__gt=after).order_by("seq")[:size])
+        page = list(event_rows(queryset.filter(seq__gt=after).order_by("seq")[:size]))
         last = page[-1].seq if page else after
         return page, next_page_url(request, {"o": "asc", "s": last})
     if position:
         queryset = _after_desc(queryset, position)
-    page = list(queryset.order_by("-occurred_at", "-seq")[: size + 1])
+    page = list(event_rows(queryset.order_by("-occurred_at", "-seq")[: size + 1]))
     if len(page) <= size:
         return page, None
     page = page[:size]

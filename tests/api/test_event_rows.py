@@ -1,0 +1,29 @@
+"""Pages and exports read events as plain rows: the documents must be exactly those of the model instances."""
+from django.utils import timezone
+
+from audit.documents import event_document, event_rows
+from audit.models import Actor
+from audit.selectors import events_for
+from tests.api.test_export_copy import _tricky_events
+from tests.factories import event_payload
+
+
+def test_rows_give_the_documents_of_the_stored_events(org, record):
+    record(*_tricky_events(40),
+           event_payload(actor={"kind": "user", "id": "u-gone", "name": "Gone Person", "email": "gone@example.com"}),
+           event_payload(actor={"kind": "bot"}, automation={"id": "a-1", "name": "Auto-assign"}))
+    Actor.objects.filter(organization=org, external_id="u-gone").update(erased_at=timezone.now())
+    events = events_for(org).order_by("-occurred_at", "-seq")
+
+    from_rows = [event_document(row) for row in event_rows(events)]
+
+    assert from_rows == [event_document(event) for event in events]
+    erased = next(document for document in from_rows if document["actor"]["id"] == "u-gone")
+    assert erased["actor"]["name"].startswith("erased-") and erased["actor"]["email"] is None
+
+
+def test_rows_stream_in_chunks_in_the_queryset_order(org, record):
+    record(*[event_payload() for _ in range(7)])
+    events = events_for(org).order_by("seq")
+
+    assert [row.seq for row in event_rows(events, chunk_size=3)] == list(events.values_list("seq", flat=True))
