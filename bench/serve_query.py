@@ -41,7 +41,8 @@ def main(argv=None) -> int:
                          acting=Acting.for_system("bench")).plain
     actors = list(Actor.objects.filter(organization=organization, event_count__gt=0)
                   .values_list("external_id", flat=True))
-    picks = [random.Random(1).choice(actors) for _ in range(args.requests)]
+    rng = random.Random(1)
+    picks = [rng.choice(actors) for _ in range(args.requests)]
     api = []
     with production_server(free_port(), WEB_CONCURRENCY="2") as (_server, url):
         session = requests.Session()
