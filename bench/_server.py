@@ -27,7 +27,8 @@ def production_server(port: int, **settings: str):
     static = tempfile.mkdtemp(prefix="trailproof-bench-static-")
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "auditproject.settings", "DEBUG": "0", "PYTHON": sys.executable,
            "SECRET_KEY": "bench-only-key", "ALLOWED_HOSTS": "127.0.0.1", "STATIC_ROOT": static,
-           "HOST": "127.0.0.1", "PORT": str(port), "GUNICORN_ACCESS_LOG": "/dev/null", "LOG_LEVEL": "WARNING",
+           "HOST": "127.0.0.1", "PORT": str(port), "LOG_LEVEL": "WARNING",
+           "GUNICORN_ACCESS_LOG": os.environ.get("BENCH_ACCESS_LOG", "/dev/null"),  # its %(M)s: server time
            **NO_THROTTLE, **settings}
     process = subprocess.Popen(["sh", str(ROOT / "bin" / "serve")], cwd=ROOT, env=env, start_new_session=True)
     url = f"http://127.0.0.1:{port}"
