@@ -20,7 +20,7 @@ def _start_django(**env):
     clean = {k: v for k, v in os.environ.items() if k not in {"SECRET_KEY", "DEBUG", "TRAILPROOF_TESTING"}}
     clean.update(env, DJANGO_SETTINGS_MODULE="auditproject.settings")
     return subprocess.run([sys.executable, "-c", "import django; django.setup()"], cwd=ROOT, env=clean,
-                          capture_output=True, text=True, timeout=60)
+                          capture_output=True, text=True, timeout=300)
 
 
 def test_it_refuses_to_start_without_secret_key_when_debug_is_off():
@@ -75,11 +75,11 @@ def test_cache_url_shares_throttle_counters_through_redis():
     env = {k: v for k, v in os.environ.items() if k != "TRAILPROOF_TESTING"}
     env.update(DJANGO_SETTINGS_MODULE="auditproject.settings", SECRET_KEY="x", CACHE_URL="redis://127.0.0.1:6379/3",
                FIELD_ENCRYPTION_KEYS=FERNET_KEY)
-    subprocess.run([sys.executable, "-c", script], cwd=ROOT, env=env, check=True, timeout=60)
+    subprocess.run([sys.executable, "-c", script], cwd=ROOT, env=env, check=True, timeout=300)
     reader = ("import django; django.setup(); from django.core.cache import cache; "
               "print(cache.get('trailproof-test-shared'))")
     result = subprocess.run([sys.executable, "-c", reader], cwd=ROOT, env=env, capture_output=True, text=True,
-                            timeout=60)
+                            timeout=300)
     assert result.stdout.strip() == "seen"
 
 

@@ -72,7 +72,7 @@ class Receiver:
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hooks/trailproof"
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 
-    def received(self, timeout=10.0) -> dict:
+    def received(self, timeout=60.0) -> dict:
         return self.requests.get(timeout=timeout)
 
     def all_received(self) -> list[dict]:

@@ -95,7 +95,7 @@ def record_in_another_process(org, env, count: int = 1) -> list[int]:
     return [int(line) for line in done.stdout.split()]
 
 
-def wait_for(condition, *, timeout: float = 30, message=lambda: "") -> None:
+def wait_for(condition, *, timeout: float = 120, message=lambda: "") -> None:
     deadline = time.monotonic() + timeout
     while not condition():
         assert time.monotonic() < deadline, message()
