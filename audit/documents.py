@@ -60,14 +60,14 @@ class ActorRow(NamedTuple):
     pk: int
     organization_id: int
     external_id: str
-    name: str
-    email: str
+    name: str | None
+    email: str | None
     erased_at: datetime | None
 
 
 class EventRow(NamedTuple):
-    """What event_document reads of an AuditEvent, without a model instance: building 50 of them (and their actors)
-    was a third of an API page's CPU."""
+    """What event_document reads of an AuditEvent, without a model instance: building one (and its actor) per row
+    was a quarter of the CPU of fetching an API page and its documents (3.6 -> 2.7 ms for 51 events)."""
     pk: int
     organization: OrganizationRow
     seq: int
