@@ -17,7 +17,7 @@ import orjson
 from .canonical import format_timestamp
 from .documents import event_document, event_rows
 from .ocsf import ocsf_event
-from .people import pseudonym_for
+from .people import person_name
 
 FORMATS = {
     "csv": {"content_type": "text/csv; charset=utf-8", "extension": "csv"},
@@ -28,12 +28,6 @@ CSV_COLUMNS = (
     "seq", "occurred_at", "recorded_at", "event_id", "action", "category", "actor_kind", "actor_id",
     "actor_name", "outcome", "reason", "targets", "run", "task", "blueprint", "automation", "source_ip",
     "recorded_via", "prev_hash", "hash",
-)
-# What the CSV reads from the database, in column order, with erased_at last to hide an erased name.
-_CSV_FIELDS = (
-    "seq", "occurred_at", "recorded_at", "event_id", "action", "category", "actor_kind", "actor__external_id",
-    "actor__name", "outcome", "reason", "targets", "run", "task", "blueprint", "automation", "source_ip",
-    "recorded_via", "prev_hash", "hash", "actor__erased_at", "organization_id", "actor_id",
 )
 # OWASP CSV injection: a spreadsheet treats a cell starting with these as a formula.
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
@@ -103,19 +97,15 @@ class Export:
         text = io.StringIO()
         writer = csv.writer(text, lineterminator="\r\n")
         writer.writerow(CSV_COLUMNS)
-        rows = self._queryset.values_list(*_CSV_FIELDS).iterator(chunk_size=self._chunk_size)
-        for row in rows:
-            (seq, occurred_at, recorded_at, event_id, action, category, actor_kind, actor_id, actor_name,
-             outcome, reason, targets, run, task, blueprint, automation, source_ip, recorded_via, prev_hash,
-             hash_, erased_at, organization_id, actor_pk) = row
-            self._seen(seq)
+        for row in event_rows(self._queryset, chunk_size=self._chunk_size):
+            self._seen(row.seq)
             writer.writerow((
-                seq, format_timestamp(occurred_at), format_timestamp(recorded_at), neutralize(event_id or ""),
-                action, category, actor_kind, neutralize(actor_id),
-                pseudonym_for(organization_id, actor_pk) if erased_at else neutralize(actor_name),
-                outcome, neutralize(reason), neutralize(_json_cell(targets)), neutralize(_json_cell(run)),
-                neutralize(_json_cell(task)), neutralize(_json_cell(blueprint)), neutralize(_json_cell(automation)),
-                source_ip or "", neutralize(recorded_via), prev_hash, hash_,
+                row.seq, format_timestamp(row.occurred_at), format_timestamp(row.recorded_at),
+                neutralize(row.event_id or ""), row.action, row.category, row.actor_kind,
+                neutralize(row.actor.external_id), neutralize(person_name(row.actor) or ""), row.outcome,
+                neutralize(row.reason), *(neutralize(_json_cell(value)) for value in
+                                          (row.targets, row.run, row.task, row.blueprint, row.automation)),
+                row.source_ip or "", neutralize(row.recorded_via), row.prev_hash, row.hash,
             ))
             if text.tell() >= FLUSH_BYTES:
                 yield text.getvalue().encode()
