@@ -3,7 +3,6 @@ from datetime import timedelta
 
 import orjson
 from django.db import IntegrityError, connection, transaction
-from django.db.models import F
 from django.utils import timezone
 
 from ..acting import Acting
@@ -41,7 +40,7 @@ def record_trail_read(*, organization: Organization, acting: Acting, window: str
                 return record_trail_read(organization=organization, acting=acting, window=window, what=what,
                                          filters=filters, action=action, row_count=row_count)
         elif not tally.summarized:
-            AccessTally.objects.filter(pk=tally.pk).update(count=F("count") + 1, last_at=now, last_filters=filters)
+            _counted_repeat(organization.pk, action, reader, window, now, filters)
             return False
         else:  # the window was closed as idle and summarized; reading again opens it anew
             AccessTally.objects.filter(pk=tally.pk).update(count=1, first_at=now, last_at=now, summarized=False,
@@ -54,8 +53,9 @@ def record_trail_read(*, organization: Organization, acting: Acting, window: str
 
 
 # "window" is a reserved word in PostgreSQL; the double quotes work in SQLite too.
-_COUNT_REPEAT = ('UPDATE audit_accesstally SET count = count + 1, last_at = %s, last_filters = %s '
-                 'WHERE organization_id = %s AND action = %s AND reader = %s AND "window" = %s AND NOT summarized')
+_COUNT_REPEAT = (f"UPDATE {AccessTally._meta.db_table} SET count = count + 1, last_at = %s, "  # noqa: S608 - a name
+                 'last_filters = %s WHERE organization_id = %s AND action = %s AND reader = %s AND "window" = %s '
+                 "AND NOT summarized")
 
 
 def _counted_repeat(organization_id, action, reader, window, now, filters) -> bool:
