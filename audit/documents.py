@@ -3,8 +3,16 @@
     event_document(event)                  # an AuditEvent with its organization and actor, or an EventRow
     for row in event_rows(queryset): ...   # the same fields read as plain rows, for pages and exports
 """
+import json
+import re
 from datetime import datetime
 from typing import Any, NamedTuple
+
+import orjson
+from django.core.exceptions import EmptyResultSet
+from django.db import connections
+from psycopg.types.datetime import TimestamptzLoader
+from psycopg.types.json import set_json_loads
 
 from .canonical import event_hash, format_timestamp
 from .people import person_email, person_name
@@ -106,6 +114,37 @@ _ACTOR_AT, _REST_AT = len(_EVENT_COLUMNS), len(_EVENT_COLUMNS) + len(_ACTOR_COLU
 def event_rows(queryset, *, chunk_size: int | None = None):
     """The events of `queryset`, in its order, as EventRows (streamed from the database with `chunk_size`)."""
     values = queryset.values_list(*_EVENT_COLUMNS, *_ACTOR_COLUMNS, *_REST_COLUMNS)
-    for row in values.iterator(chunk_size=chunk_size) if chunk_size else values:
+    if chunk_size:
+        rows = values.iterator(chunk_size=chunk_size)
+    else:
+        rows = _fetched_from_postgresql(values) if connections[values.db].vendor == "postgresql" else values
+    for row in rows:
         yield EventRow(row[0], OrganizationRow(row[1]), *row[2:_ACTOR_AT], ActorRow(*row[_ACTOR_AT:_REST_AT]),
                        *row[_REST_AT:])
+
+
+# orjson reads integers beyond 64 bits as floats, where json keeps them exact; validation keeps ingested numbers
+# within 2**53, so this is only a guard for digits no event should hold.
+_LONG_DIGITS = re.compile(rb"[0-9]{19}")
+
+
+def _json_value(data) -> Any:
+    data = bytes(data)
+    return json.loads(data) if _LONG_DIGITS.search(data) else orjson.loads(data)
+
+
+def _fetched_from_postgresql(values) -> list[tuple]:
+    """The rows of a values_list query read by psycopg's own loaders: Django's Python timestamp loader and its
+    json.loads of every JSON cell were a quarter of the CPU of an API page (same values: the connection's time zone
+    is UTC, as Django sets it)."""
+    try:
+        sql, params = values.query.get_compiler(using=values.db).as_sql()
+    except EmptyResultSet:  # filters no row can match
+        return []
+    connection = connections[values.db]
+    connection.ensure_connection()
+    with connection.wrap_database_errors, connection.connection.cursor() as cursor:
+        cursor.adapters.register_loader("timestamptz", TimestamptzLoader)  # psycopg's C loader
+        set_json_loads(_json_value, cursor)
+        cursor.execute(sql, params)
+        return cursor.fetchall()

@@ -1,7 +1,7 @@
 """Pages and exports read events as plain rows: the documents must be exactly those of the model instances."""
 from django.utils import timezone
 
-from audit.documents import event_document, event_rows
+from audit.documents import _json_value, computed_hash, event_document, event_rows
 from audit.models import Actor
 from audit.selectors import events_for
 from tests.api.test_export_copy import _tricky_events
@@ -15,9 +15,11 @@ def test_rows_give_the_documents_of_the_stored_events(org, record):
     Actor.objects.filter(organization=org, external_id="u-gone").update(erased_at=timezone.now())
     events = events_for(org).order_by("-occurred_at", "-seq")
 
-    from_rows = [event_document(row) for row in event_rows(events)]
+    rows = list(event_rows(events))
+    from_rows = [event_document(row) for row in rows]
 
     assert from_rows == [event_document(event) for event in events]
+    assert [computed_hash(row) for row in rows] == [row.hash for row in rows]  # timestamps to the microsecond
     erased = next(document for document in from_rows if document["actor"]["id"] == "u-gone")
     assert erased["actor"]["name"].startswith("erased-") and erased["actor"]["email"] is None
 
@@ -27,3 +29,15 @@ def test_rows_stream_in_chunks_in_the_queryset_order(org, record):
     events = events_for(org).order_by("seq")
 
     assert [row.seq for row in event_rows(events, chunk_size=3)] == list(events.values_list("seq", flat=True))
+
+
+def test_json_cells_keep_integers_beyond_64_bits_exact():
+    assert _json_value(b'{"n": 123456789012345678901234567890, "f": 0.5}') == {"n": 123456789012345678901234567890,
+                                                                              "f": 0.5}
+    assert _json_value(b'[-9223372036854775809]') == [-9223372036854775809]
+
+
+def test_no_row_can_match_gives_no_rows(org, record):
+    record(event_payload())
+
+    assert list(event_rows(events_for(org).filter(actor_id__in=[]))) == []
