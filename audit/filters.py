@@ -1,6 +1,7 @@
 """The one definition of how the trail is filtered: used by the API, the pages, the admin and exports."""
 import django_filters
 from django import forms
+from django.db import connections
 from django.db.models import Exists, OuterRef
 
 from .catalog import CATEGORIES
@@ -10,6 +11,18 @@ from .periods import PeriodFilterSet, PeriodForm
 from .validation import ACTION_RE
 
 ACTION_PREFIX_HELP = "An exact action (task.completed) or a prefix ending in .* (auth.*, blueprint.draft.*)."
+
+
+_ACTOR_PKS = (f"SELECT id FROM {Actor._meta.db_table} "  # noqa: S608 - the model's table; the values are parameters
+              "WHERE organization_id = %s AND external_id = %s")
+
+
+def actor_pks(organization, external_id: str, *, using: str) -> list[int]:
+    """The pks of the organization's actors with this id (one per kind), in plain SQL: the ORM took longer to
+    build this one-line query than the database to answer it, on every API page filtered by actor."""
+    with connections[using].cursor() as cursor:
+        cursor.execute(_ACTOR_PKS, [organization.pk, external_id])
+        return [pk for (pk,) in cursor.fetchall()]
 
 
 class EventFilterForm(PeriodForm):
@@ -47,10 +60,9 @@ class EventFilter(PeriodFilterSet):
     def filter_actor(self, queryset, name, value):
         # Naming the actor rows (rather than joining on the id) lets PostgreSQL walk the (actor, occurred_at,
         # seq) index for a first page, instead of scanning the organization's timeline for a rare actor.
-        actors = Actor.objects.filter(external_id=value)
         if self.organization is not None:
-            actors = actors.filter(organization=self.organization)
-        return queryset.filter(actor_id__in=list(actors.values_list("pk", flat=True)))
+            return queryset.filter(actor_id__in=actor_pks(self.organization, value, using=queryset.db))
+        return queryset.filter(actor_id__in=list(Actor.objects.filter(external_id=value).values_list("pk", flat=True)))
 
     def filter_action(self, queryset, name, value):
         if value.endswith(".*"):

@@ -1,4 +1,5 @@
 """Pages and exports read events as plain rows: the documents must be exactly those of the model instances."""
+import pytest
 from django.utils import timezone
 
 from audit.documents import _json_value, computed_hash, event_document, event_rows
@@ -41,3 +42,21 @@ def test_no_row_can_match_gives_no_rows(org, record):
     record(event_payload())
 
     assert list(event_rows(events_for(org).filter(actor_id__in=[]))) == []
+
+
+@pytest.mark.django_db(databases=["default", "syslog"])
+def test_the_actor_filter_finds_the_id_under_every_kind_and_only_in_its_organization(api, org, other_org):
+    from audit.services.recording import record_events
+
+    record_events(organization=org, events=[
+        event_payload(actor={"kind": "user", "id": "shared-7"}),
+        event_payload(actor={"kind": "api_client", "id": "shared-7"}),
+        event_payload(actor={"kind": "user", "id": "someone-else"})], recorded_via="test")
+    record_events(organization=other_org, events=[event_payload(actor={"kind": "user", "id": "shared-7"})],
+                  recorded_via="test")
+
+    found = api.get("/api/v1/events", {"actor": "shared-7"}).json()["results"]
+
+    assert sorted(event["actor"]["kind"] for event in found) == ["api_client", "user"]
+    assert {event["organization"] for event in found} == {org.slug}
+    assert api.get("/api/v1/events", {"actor": "nobody"}).json()["results"] == []
