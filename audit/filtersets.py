@@ -1,7 +1,23 @@
-"""The base of every filter set of the application: django-filter's, with its form class built once."""
+"""The base of every filter set of the application: django-filter's, with its form class built once and its filters
+copied shallowly."""
 import copy
 
 import django_filters
+
+
+class _Filters(dict):
+    """A filter set's declared filters. django-filter deep-copies them for every filtered request, form fields and
+    all (0.16 ms a request); each request needs only its own filter objects, which it binds to itself."""
+
+    def __deepcopy__(self, memo):
+        return {name: _own_copy(filter_) for name, filter_ in self.items()}
+
+
+def _own_copy(filter_):
+    clone = copy.copy(filter_)
+    if clone.method is not None:
+        clone.method = clone.method  # a method filter calls its method through the filter it was made for
+    return clone
 
 
 class FilterSet(django_filters.FilterSet):
@@ -9,6 +25,12 @@ class FilterSet(django_filters.FilterSet):
     then a class through Django's form metaclass. The fields depend on the declared filters alone, so the class is
     built once per filter set; each request still gets its own form (Django copies the fields into it) and its own
     filters, bound to it."""
+
+    def __init__(self, *args, **kwargs):
+        cls = type(self)
+        if not isinstance(cls.__dict__.get("base_filters"), _Filters):
+            cls.base_filters = _Filters(cls.base_filters)
+        super().__init__(*args, **kwargs)
 
     def get_form_class(self):
         cls = type(self)
