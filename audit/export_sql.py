@@ -124,7 +124,7 @@ def _email(column: str) -> str:
     return f"(CASE WHEN t.x_erased_at IS NOT NULL OR coalesce({column}, '') = '' THEN 'null' ELSE {_ident(column)} END)"
 
 
-def _jsonl_select() -> tuple[str, str]:
+def _jsonl_select(python_only: str = "") -> tuple[str, str]:
     source = ("(CASE WHEN t.x_source_ip IS NULL AND t.x_user_agent IS NULL THEN 'null' ELSE "
               f"""'{{"ip":' || {_str('t.x_source_ip')} || ',"user_agent":' || {_str('t.x_user_agent')} || '}}' END)""")
     parts = [
@@ -144,7 +144,7 @@ def _jsonl_select() -> tuple[str, str]:
     line = " || ".join(f"'{literal}' || {value}" for literal, value in parts) + " || '}'"
     # Python writes a float below 1e-5 as 1e-06 and PostgreSQL as 0.000001: such rows take the Python path.
     # Only changes and metadata can hold numbers that are not integers (the rest are validated strings).
-    python_only = " OR ".join(f"strpos(j.{name}, '0.00000') > 0" for name in ("changes", "metadata"))
+    python_only = python_only or " OR ".join(f"strpos(j.{name}, '0.00000') > 0" for name in ("changes", "metadata"))
     return f"CASE WHEN {python_only} THEN 'P' || t.x_seq ELSE {line} END", _laterals(_JSON_COLUMNS)
 
 

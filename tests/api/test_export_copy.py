@@ -233,6 +233,20 @@ def test_several_streams_give_the_python_bytes_tricky_rows_erasures_and_filters_
 
 
 @pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("fmt", ["csv", "jsonl"])
+def test_rows_flagged_for_python_in_streams_are_written_in_place(org, record, fmt, in_streams, monkeypatch):
+    """Every third row through Python, so ranges (7 seqs) start, end and are cut by such rows."""
+    from audit import export_sql
+
+    select = export_sql._csv_select if fmt == "csv" else export_sql._jsonl_select
+    monkeypatch.setitem(export_sql._SELECTS, fmt, select("t.x_seq %% 3 = 0"))
+    record(*_tricky_events(40))
+    python_bytes, copied_bytes, python_manifest, copied_manifest = _both(events_for(org), fmt)
+    assert copied_bytes == python_bytes and copied_manifest == python_manifest
+    assert copied_manifest["row_count"] == events_for(org).count() >= 40 and in_streams
+
+
+@pytest.mark.django_db(transaction=True)
 def test_streams_stop_and_close_their_connections_when_the_client_goes_away(org, record, in_streams):
     record(*[event_payload(reason="x" * 1500) for _ in range(200)])
     export = export_of(events_for(org), "csv")
