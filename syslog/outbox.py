@@ -8,7 +8,7 @@ and nothing is planned twice.
 import logging
 
 from celery import current_app
-from django.db import transaction
+from django.db import connections, transaction
 
 from audit.models import AuditEvent
 
@@ -26,9 +26,16 @@ def add_events(*, organization_id: int, event_ids: list[int]) -> None:
         drain_on_commit()
 
 
+_ANY_ENDPOINT = (f"SELECT EXISTS (SELECT 1 FROM {WebhookEndpoint._meta.db_table} "  # noqa: S608 - the model's table
+                 "WHERE organization_id = %s)")
+
+
 def _has_endpoints(organization_id: int) -> bool:
+    """Asked on every recording, in plain SQL: the ORM took longer to build this query (0.26 ms) than to send it."""
     try:
-        return WebhookEndpoint.objects.filter(organization_id=organization_id).exists()
+        with connections[WebhookEndpoint.objects.db].cursor() as cursor:
+            cursor.execute(_ANY_ENDPOINT, [organization_id])
+            return bool(cursor.fetchone()[0])
     except Exception as error:  # the syslog database is unreachable: owe the deliveries rather than lose them
         # One line, no traceback: this runs while the recording transaction holds its write lock.
         logger.warning("Could not read webhooks of organization %s (%s); keeping an outbox item",

@@ -298,3 +298,18 @@ def test_a_drain_that_died_midway_plans_each_delivery_once(org, receiver, privat
 def test_an_organization_without_webhooks_writes_no_outbox(org):
     record_event(organization=org, event=event_payload(), recorded_via="tests")
     assert not OutboxItem.objects.exists()
+
+
+def test_webhooks_unreadable_at_recording_keep_the_deliveries_owed(org, monkeypatch, caplog):
+    """The syslog database cannot say whether the organization has webhooks: an outbox item is kept, and the
+    drain (which reads the endpoints again) decides."""
+    from django.db import OperationalError, connections
+
+    def unreachable():
+        raise OperationalError("connection to server at 127.0.0.1 refused")
+
+    monkeypatch.setattr(connections["syslog"], "cursor", unreachable)
+    event = record_event(organization=org, event=event_payload(), recorded_via="tests")
+
+    assert OutboxItem.objects.get().event_ids == [event.pk]
+    assert "Could not read webhooks of organization" in caplog.text
