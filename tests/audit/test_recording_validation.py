@@ -184,3 +184,11 @@ def test_a_later_mention_without_email_keeps_the_email_given_earlier_in_the_batc
     record_events(organization=org, events=[first, later], recorded_via="tests")
     actor = Actor.objects.get(organization=org, external_id="u-7")
     assert (actor.name, actor.email, actor.event_count) == ("Ana", "ana@example.com", 2)
+
+
+def test_addresses_are_stored_in_their_one_written_form_every_time(org):
+    written = ["2001:0DB8:0000:0000:0000:0000:0000:0001", "2001:db8::1", "192.168.0.7"]
+    stored = [record_event(organization=org, event=event_payload(source={"ip": ip}), recorded_via="tests")
+              for ip in [*written, *written]]  # the second time from the cache
+    assert [event.source_ip for event in stored] == ["2001:db8::1", "2001:db8::1", "192.168.0.7"] * 2
+    assert refused_fields(org, event_payload(source={"ip": "192.168.0.007"})) == {"source.ip"}
