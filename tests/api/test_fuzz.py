@@ -180,6 +180,13 @@ def test_stateful_sequences_find_no_server_error(api_schema, fuzz_key):
         def validate_response(self, response, case, additional_checks=None, **kwargs):
             case.validate_response(response, checks=CHECKS)
 
-    Authenticated.run(settings=hypothesis_settings(HYPOTHESIS, max_examples=30, stateful_step_count=6))
-    # The links were followed: an id taken from one answer opened the object in a later step.
-    assert any("{id}" in path and status < 300 for _, path, status in steps), sorted(set(steps))
+    def followed_a_link():  # an id taken from one answer opened the object in a later step
+        return any("{id}" in path and status < 300 for _, path, status in steps)
+
+    # The sequences are derandomized, yet after some other tests in the same process (seed_demo's, measured) they take
+    # other paths and may follow no link in 30 examples: such a run gets a longer second one.
+    for examples in (30, 90):
+        Authenticated.run(settings=hypothesis_settings(HYPOTHESIS, max_examples=examples, stateful_step_count=6))
+        if followed_a_link():
+            break
+    assert followed_a_link(), sorted(set(steps))
