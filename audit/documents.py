@@ -11,11 +11,11 @@ from typing import Any, NamedTuple
 import orjson
 from django.core.exceptions import EmptyResultSet
 from django.db import connections
-from psycopg.types.datetime import TimestamptzLoader
 from psycopg.types.json import set_json_loads
 
 from .canonical import event_hash, format_timestamp
 from .people import person_email, person_name
+from .sql_rows import psycopg_cursor
 
 
 def event_document(event) -> dict:
@@ -135,16 +135,12 @@ def _json_value(data) -> Any:
 
 def _fetched_from_postgresql(values) -> list[tuple]:
     """The rows of a values_list query read by psycopg's own loaders: Django's Python timestamp loader and its
-    json.loads of every JSON cell were a quarter of the CPU of an API page (same values: the connection's time zone
-    is UTC, as Django sets it)."""
+    json.loads of every JSON cell were a quarter of the CPU of an API page."""
     try:
         sql, params = values.query.get_compiler(using=values.db).as_sql()
     except EmptyResultSet:  # filters no row can match
         return []
-    connection = connections[values.db]
-    connection.ensure_connection()
-    with connection.wrap_database_errors, connection.connection.cursor() as cursor:
-        cursor.adapters.register_loader("timestamptz", TimestamptzLoader)  # psycopg's C loader
+    with psycopg_cursor(connections[values.db]) as cursor:
         set_json_loads(_json_value, cursor)
         cursor.execute(sql, params)
         return cursor.fetchall()

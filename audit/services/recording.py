@@ -18,7 +18,7 @@ from ..canonical import canonical_bytes, chain_hash, format_timestamp
 from ..catalog import Store, spec_for
 from ..events import events_chained, events_recorded
 from ..models import Actor, AuditEvent, ChainHead, EventTarget, Organization
-from ..sql_rows import as_relation
+from ..sql_rows import as_relation, psycopg_cursor
 from ..validation import EventValidationError, validate_event
 from . import sequencer
 
@@ -194,11 +194,11 @@ _ACTOR_COLUMNS = [field.attname for field in Actor._meta.concrete_fields]
 
 
 def _actors_named(organization, external_ids) -> list[Actor]:
-    """The organization's actors with these ids; on PostgreSQL read with plain SQL (cheaper than building the
-    ORM query, and psycopg already hands over aware datetimes)."""
+    """The organization's actors with these ids; on PostgreSQL read with plain SQL and psycopg's own loaders
+    (cheaper than building the ORM query and than Django's timestamp loader)."""
     if connection.vendor != "postgresql":
         return list(Actor.objects.filter(organization=organization, external_id__in=external_ids))
-    with connection.cursor() as cursor:
+    with psycopg_cursor(connection) as cursor:
         cursor.execute(_ACTORS_NAMED, [organization.pk, list(external_ids)])
         return [Actor.from_db(connection.alias, _ACTOR_COLUMNS, row) for row in cursor.fetchall()]
 
@@ -378,12 +378,12 @@ def _update_actors_from_arrays(actors, head=None) -> None:
     """PostgreSQL: one UPDATE joined to the new tallies (bulk_update's CASE chains cost far more); with `head`,
     the chain head moves in the same statement."""
     rows = [[actor.pk, *(getattr(actor, name) for name in _TALLIED)] for actor in actors]
-    source, params = as_relation(_TALLY_COLUMNS, rows)
+    source, params = as_relation(_TALLY_COLUMNS, rows, placeholder="%b")
     sql = (f"UPDATE {Actor._meta.db_table} AS a SET {', '.join(f'{name} = v.{name}' for name in _TALLIED)} "  # noqa: S608
            f"FROM {source} WHERE a.id = v.id")
     if head is not None:
         sql, params = _HEAD_MOVE + sql, [head.seq, head.hash, head.organization_id, *params]
-    with connection.cursor() as cursor:
+    with psycopg_cursor(connection) as cursor:
         cursor.execute(sql, params)
 
 
