@@ -7,10 +7,9 @@ all three merges in one statement (data-modifying CTEs, one round trip), each ta
 column through unnest(); SQLite gets three statements with VALUES lists. The merge clauses are shared; only
 the names of two-argument min and max differ, and how a new task is told from an updated one.
 """
-import psycopg
 from django.db import connection
 
-from audit.sql_rows import as_relation
+from audit.sql_rows import as_relation, psycopg_cursor
 
 from .models import Participant, Run, Task
 
@@ -107,10 +106,7 @@ def _merge_postgresql(organization, tasks, runs, participants) -> None:
         f"SELECT * FROM {participant_source} {PARTICIPANT_CONFLICT} RETURNING 1) "
         "SELECT (SELECT COUNT(*) FROM runs), (SELECT COUNT(*) FROM participants)")
     params = task_params + run_params + participant_params
-    connection.ensure_connection()
-    # A server-binding cursor on Django's own connection (same transaction): the values go as parameters, the
-    # arrays as binary ones, with no quoting of every element into the statement's text.
-    with psycopg.Cursor(connection.connection) as cursor:
+    with psycopg_cursor(connection) as cursor:  # the arrays as binary parameters, not quoted into the text
         cursor.execute(sql, params)
 
 
