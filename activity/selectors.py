@@ -6,7 +6,7 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from audit.models import Actor, AuditEvent, Organization, Role
-from audit.selectors import events_for
+from audit.selectors import actor_labels, events_for
 
 from .models import Blueprint, BlueprintVersion, Participant, Run, Task
 
@@ -66,12 +66,11 @@ def tasks_of_run(run: Run) -> QuerySet[Task]:
 def participants_of(run: Run) -> list[dict]:
     """Who took part, named as the actor directory knows them now (an erased person stays erased)."""
     rows = list(Participant.objects.filter(organization_id=run.organization_id, run_id=run.run_id)
-                .order_by("actor_kind", "actor_id"))
-    actors = {a.external_id: a for a in Actor.objects.filter(organization_id=run.organization_id,
-                                                             external_id__in=[r.actor_id for r in rows])}
-    return [{"id": r.actor_id, "kind": r.actor_kind,
-             "name": actors[r.actor_id].display_name if r.actor_id in actors else (r.name or r.actor_id)}
-            for r in rows]
+                .order_by("actor_kind", "actor_id").values_list("actor_id", "actor_kind", "name"))
+    labels = {(actor.kind, actor.external_id): actor.label
+              for actor in actor_labels(run.organization_id, external_ids=[actor_id for actor_id, _, _ in rows])}
+    return [{"id": actor_id, "kind": kind, "name": labels.get((kind, actor_id)) or name or actor_id}
+            for actor_id, kind, name in rows]
 
 
 def blueprints_for(viewer: Viewer) -> QuerySet[Blueprint]:

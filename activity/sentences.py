@@ -1,6 +1,7 @@
 """Each event told as a sentence from the catalog; automation credited to the bot, naming the rule and trigger."""
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cached_property
 
 from django.conf import settings
 from django.utils import timezone
@@ -82,13 +83,13 @@ def absolute_time(moment) -> str:
 
 
 class Moments:
-    """The ISO and the readable form of an entry's time, for its <time> element."""
+    """The ISO and the readable form of an entry's time, for its <time> element (each shown twice)."""
 
-    @property
+    @cached_property
     def iso(self) -> str:
         return self.at.isoformat()
 
-    @property
+    @cached_property
     def absolute(self) -> str:
         return absolute_time(self.at)
 

@@ -1,5 +1,5 @@
 """Choices the activity filters offer: the people (and the bot) of an organization, and its blueprints."""
-from audit.models import Actor
+from audit.selectors import actor_labels
 
 from ..selectors import blueprints_for
 
@@ -8,11 +8,8 @@ MAX_PEOPLE = MAX_BLUEPRINTS = 200
 
 def people_choices(organization, actor_ids=None) -> list[tuple[str, str]]:
     """(actor id, name) with the bot first; only `actor_ids` when given (a run's participants)."""
-    actors = Actor.objects.filter(organization=organization, kind__in=["user", "bot"])
-    if actor_ids is not None:
-        actors = actors.filter(external_id__in=actor_ids)
-    actors = sorted(actors.order_by("name")[:MAX_PEOPLE], key=lambda actor: actor.kind != "bot")
-    return [(actor.external_id, actor.display_name) for actor in actors]
+    actors = actor_labels(organization.pk, external_ids=actor_ids, kinds=["user", "bot"], limit=MAX_PEOPLE)
+    return [(actor.external_id, actor.label) for actor in sorted(actors, key=lambda actor: actor.kind != "bot")]
 
 
 def blueprint_choices(viewer, selected: str = "") -> list[tuple[str, str]]:

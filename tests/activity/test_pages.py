@@ -176,3 +176,35 @@ def test_the_blueprints_page_pages_and_the_runs_filter_offers_the_recent_ones(cl
     monkeypatch.setattr("activity.views.choices.MAX_BLUEPRINTS", 2)
     offered = client.get("/activity/runs/?blueprint=bp-0").context["blueprints"]
     assert offered == [("bp-0", "Template 0"), ("bp-3", "Template 3"), ("bp-4", "Template 4")]
+
+
+def test_the_filters_keep_the_choices_made_and_escape_what_the_platform_sent(client, manager, record):
+    eve = {"kind": "user", "id": "u-eve", "name": '<b>Eve & "Co"</b>'}
+    record(story(taker=eve) + blueprint_story((1,)))
+    record([{**blueprint_story((1,))[0], "blueprint": {"id": "bp-bare"}}])  # reported without a name
+    signed_in(client, manager)
+    tab = client.get("/activity/runs/run-1/?tab=activity&person=u-eve&kind=task&period=30d").content.decode()
+    assert '<option value="u-eve" selected>&lt;b&gt;Eve &amp; &quot;Co&quot;&lt;/b&gt;</option>' in tab
+    assert '<option value="task" selected>Tasks</option>' in tab and '<option value="run">' in tab
+    assert '<option value="30d" selected>Last 30 days</option>' in tab
+    assert tab.count(" selected>") == 3
+    listing = client.get("/activity/runs/?status=completed&blueprint=bp-1&participant=u-eve").content.decode()
+    assert '<option value="completed" selected>' in listing
+    assert '<option value="bp-1" selected>Budget approval' in listing
+    assert '<option value="u-eve" selected>&lt;b&gt;Eve' in listing
+    assert '<option value="bp-bare">bp-bare</option>' in listing  # a blueprint reported without a name shows its id
+
+
+def test_dates_show_in_the_viewers_time_zone(client, manager, runs):
+    from zoneinfo import ZoneInfo
+
+    from activity.models import Run
+
+    manager.time_zone = "Asia/Kolkata"
+    manager.save(update_fields=["time_zone"])
+    run = Run.objects.get(run_id="run-1")
+    local = run.started_at.astimezone(ZoneInfo("Asia/Kolkata"))
+    listing = signed_in(client, manager).get("/activity/runs/").content.decode()
+    assert f'<time title="{local:%a} {local.day} {local:%b %Y, %H:%M} IST">{local.day} {local:%b %Y}</time>' in listing
+    details = client.get("/activity/runs/run-1/").content.decode()
+    assert f"{local:%a} {local.day} {local:%b %Y, %H:%M}" in details

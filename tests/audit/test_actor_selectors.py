@@ -29,3 +29,25 @@ def test_recently_active_people_come_most_recent_first_without_repeats(org, othe
                   events=[event_payload(actor={"id": "elsewhere"}, occurred_at=at(0))])
     people = recently_active_actors(org, kinds=["user"], limit=3)
     assert [actor.external_id for actor in people] == ["new", "mid", "old"]
+
+
+def test_actor_labels_name_an_erased_person_by_pseudonym_and_stay_in_the_organization(org, other_org):
+    from django.utils import timezone
+
+    from audit.models import Actor
+    from audit.people import pseudonym
+    from audit.selectors import actor_labels
+
+    record_events(organization=org, recorded_via="tests", events=[
+        event_payload(actor={"id": "u-1", "name": "Zoe"}), event_payload(actor={"id": "u-2", "name": "Ada"}),
+        event_payload(actor={"id": "u-3"}), event_payload(actor={"kind": "api_client", "id": "erp", "name": "ERP"})])
+    record_events(organization=other_org, recorded_via="tests",
+                  events=[event_payload(actor={"id": "u-1", "name": "X"})])
+    erased = Actor.objects.get(organization=org, external_id="u-1")
+    Actor.objects.filter(pk=erased.pk).update(erased_at=timezone.now(), name="")
+
+    labels = actor_labels(org.pk, external_ids=["u-1", "u-2", "u-3", "erp"], kinds=["user"])
+    assert [(a.external_id, a.kind, a.label) for a in labels] == [
+        ("u-1", "user", pseudonym(erased)), ("u-3", "user", "u-3"), ("u-2", "user", "Ada")]
+    assert [a.label for a in actor_labels(org.pk, external_ids=["erp"])] == ["ERP"]
+    assert actor_labels(other_org.pk, external_ids=["u-2", "erp"]) == []
