@@ -208,3 +208,14 @@ def test_dates_show_in_the_viewers_time_zone(client, manager, runs):
     assert f'<time title="{local:%a} {local.day} {local:%b %Y, %H:%M} IST">{local.day} {local:%b %Y}</time>' in listing
     details = client.get("/activity/runs/run-1/").content.decode()
     assert f"{local:%a} {local.day} {local:%b %Y, %H:%M}" in details
+
+
+@pytest.mark.parametrize("name", ["activity:run-detail", "activity:task-detail", "activity:blueprint-detail"])
+def test_links_in_lists_are_what_reverse_gives_for_any_id(name):
+    from django.urls import reverse
+
+    from audit.templatetags.trail import url_with
+
+    for platform_id in ("run-1", "acme/runs/7", "a b", "é/ü", "100%", "a?b#c", "line\nbreak", "x&y", "~:@!$'()*+,;=",
+                        "//double", "<script>"):
+        assert url_with(platform_id, name) == reverse(name, args=[platform_id])
