@@ -1,4 +1,5 @@
-"""Keyset paging of runs and blueprints, newest activity first: no OFFSET, however many an organization has."""
+"""Keyset paging: runs and blueprints newest activity first, a run's tasks in the order they began; no OFFSET,
+however many there are."""
 import base64
 import binascii
 
@@ -7,11 +8,15 @@ from django.db.models import Q
 from audit.periods import cursor_position
 
 PAGE = 50
+TASKS_PAGE = 100
+
+
+def _encoded(moment, pk) -> str:
+    return base64.urlsafe_b64encode(f"{moment.isoformat()}|{pk}".encode()).decode().rstrip("=")
 
 
 def encode_run_cursor(row) -> str:
-    raw = f"{row.last_activity_at.isoformat()}|{row.pk}"
-    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+    return _encoded(row.last_activity_at, row.pk)
 
 
 def decode_run_cursor(cursor: str):
@@ -33,3 +38,13 @@ def recent_first_page(rows, cursor: str | None, size: int | None = None) -> tupl
         rows = rows.filter(Q(last_activity_at__lt=moment) | Q(last_activity_at=moment, pk__lt=pk))
     rows = list(rows.order_by("-last_activity_at", "-pk")[: size + 1])
     return rows[:size], encode_run_cursor(rows[size - 1]) if len(rows) > size else None
+
+
+def in_order_page(tasks, cursor: str | None, size: int = TASKS_PAGE) -> tuple[list, str | None]:
+    """A page of `tasks` by (first_activity_at, id): a run's tasks as its work went, a run of thousands included."""
+    position = decode_run_cursor(cursor) if cursor else None
+    if position is not None:
+        moment, pk = position
+        tasks = tasks.filter(Q(first_activity_at__gt=moment) | Q(first_activity_at=moment, pk__gt=pk))
+    rows = list(tasks.order_by("first_activity_at", "pk")[: size + 1])
+    return rows[:size], _encoded(rows[size - 1].first_activity_at, rows[size - 1].pk) if len(rows) > size else None

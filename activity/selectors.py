@@ -59,8 +59,7 @@ def task_for(viewer: Viewer, task_id: str) -> Task | None:
 
 
 def tasks_of_run(run: Run) -> QuerySet[Task]:
-    return Task.objects.filter(organization_id=run.organization_id, run_id=run.run_id).order_by(
-        "first_activity_at", "task_id")
+    return Task.objects.filter(organization_id=run.organization_id, run_id=run.run_id)
 
 
 def participants_of(run: Run) -> list[dict]:

@@ -2,7 +2,7 @@
 from django.shortcuts import redirect, render
 
 from ..filters import STATUSES, ActivityFilter, RunFilter
-from ..paging import recent_first_page
+from ..paging import in_order_page, recent_first_page
 from ..selectors import (
     blueprint_events,
     blueprint_for,
@@ -55,7 +55,7 @@ def run_detail(request, run_id):
     tab, participants = _tab(request), participants_of(run)
     context = {"run": run, "tab": tab, "participants": participants}
     if tab == "details":
-        context["tasks"] = tasks_of_run(run)
+        context["tasks"], context["later_tasks"] = in_order_page(tasks_of_run(run), request.GET.get("tasks"))
     else:
         context.update(_activity(request, run_events(run), people=[(p["id"], p["name"]) for p in participants]))
     return render(request, "activity/run.html", context)

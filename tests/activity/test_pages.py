@@ -1,8 +1,11 @@
 """The activity pages by persona: who lands where, who sees which run, and the outsider refused and recorded."""
+import html
+import re
+
 import pytest
 
 from audit.models import AuditEvent
-from tests.activity.conftest import BUDGET_RUN, blueprint_story, story
+from tests.activity.conftest import BUDGET_RUN, MARIA, blueprint_story, story
 from tests.factories import PASSWORD
 
 pytestmark = pytest.mark.django_db
@@ -219,3 +222,22 @@ def test_links_in_lists_are_what_reverse_gives_for_any_id(name):
     for platform_id in ("run-1", "acme/runs/7", "a b", "é/ü", "100%", "a?b#c", "line\nbreak", "x&y", "~:@!$'()*+,;=",
                         "//double", "<script>"):
         assert url_with(platform_id, name) == reverse(name, args=[platform_id])
+
+
+def test_a_run_of_thousands_of_tasks_shows_them_a_hundred_at_a_time_in_the_order_they_began(client, manager,
+                                                                                              record):
+    from tests.activity.conftest import at
+
+    tasks = [{"action": "task.assigned", "occurred_at": at(500 - n), "actor": MARIA, "run": BUDGET_RUN,
+              "task": {"id": f"t-{n:03d}", "name": f"Step {n:03d}"}} for n in range(105)]
+    record(tasks)
+    signed_in(client, manager)
+    first = client.get("/activity/runs/run-1/").content.decode()
+    assert "Tasks <span class=\"muted\">(105)</span>" in first
+    assert "Step 000" in first and "Step 099" in first and "Step 100" not in first
+    assert first.index("Step 000") < first.index("Step 099")
+    later = re.search(r'href="(\?[^"]*tasks=[^"]+)">Later tasks', first).group(1)
+    second = client.get("/activity/runs/run-1/" + html.unescape(later)).content.decode()
+    assert "Step 100" in second and "Step 104" in second and "Step 099" not in second
+    assert "Later tasks" not in second and "First tasks" in second
+    assert "Step 000" in client.get("/activity/runs/run-1/?tasks=not-a-cursor").content.decode()
