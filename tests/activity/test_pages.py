@@ -241,3 +241,25 @@ def test_a_run_of_thousands_of_tasks_shows_them_a_hundred_at_a_time_in_the_order
     assert "Step 100" in second and "Step 104" in second and "Step 099" not in second
     assert "Later tasks" not in second and "First tasks" in second
     assert "Step 000" in client.get("/activity/runs/run-1/?tasks=not-a-cursor").content.decode()
+
+
+def test_the_stream_puts_the_runs_that_changed_most_in_the_last_24_hours_first(client, manager, record,
+                                                                               monkeypatch):
+    from activity.views import stream
+    from tests.activity.conftest import at
+
+    def changes(run_id, *minutes_ago):
+        return [{"action": "form.field_updated", "occurred_at": at(minutes), "actor": MARIA,
+                 "run": {"id": run_id, "name": f"Run {run_id}"}, "changes": {"n": {"before": i, "after": i + 1}}}
+                for i, minutes in enumerate(minutes_ago)]
+
+    record(changes("quiet", 3 * 24 * 60) + changes("busy", 300, 200, 100, 90, 80, 70, 60) + changes("once", 5))
+    page = signed_in(client, manager).get("/activity/").content.decode()
+    assert page.index("Run busy") < page.index("Run once") < page.index("Run quiet")
+    assert "7 changes in the last 24 hours, 7 in this period" in page
+    assert "0 changes in the last 24 hours, 1 in this period" in page
+    busy = page[page.index("Run busy"):page.index("Run once")]
+    assert busy.count('<li class="entry') == stream.ITEMS_PER_RUN and "See all the run's activity" in busy
+    monkeypatch.setattr(stream, "STREAM_RUNS", 2)
+    page = client.get("/activity/").content.decode()
+    assert "Run busy" in page and "Run once" in page and "Run quiet" not in page
