@@ -71,7 +71,7 @@ def options(choices, selected=None):
         (value, _SELECTED if str(value) == chosen else "", label or value) for value, label in choices))
 
 
-_PLACEHOLDER = "trailproof-argument"
+_PLACEHOLDER = "9081726354"  # digits, which every converter the pages use accepts
 _REVERSED: dict[tuple, list[str]] = {}
 
 
@@ -82,5 +82,7 @@ def url_with(value, name):
     key = (name, get_script_prefix(), get_urlconf())
     if key not in _REVERSED:
         _REVERSED[key] = reverse(name, args=[_PLACEHOLDER]).split(_PLACEHOLDER)
-    head, tail = _REVERSED[key]
-    return head + quote(str(value), safe=RFC3986_SUBDELIMS + "/~:@") + tail
+    parts = _REVERSED[key]
+    if len(parts) != 2:  # the placeholder's digits were in the pattern itself
+        return reverse(name, args=[value])
+    return parts[0] + quote(str(value), safe=RFC3986_SUBDELIMS + "/~:@") + parts[1]

@@ -220,8 +220,18 @@ def test_links_in_lists_are_what_reverse_gives_for_any_id(name):
     from audit.templatetags.trail import url_with
 
     for platform_id in ("run-1", "acme/runs/7", "a b", "é/ü", "100%", "a?b#c", "line\nbreak", "x&y", "~:@!$'()*+,;=",
-                        "//double", "<script>"):
+                        "//double", "<script>", "9081726354"):
         assert url_with(platform_id, name) == reverse(name, args=[platform_id])
+
+
+@pytest.mark.parametrize("name", ["audit:event-detail", "audit:actor-detail"])
+def test_links_by_number_are_what_reverse_gives(name):
+    from django.urls import reverse
+
+    from audit.templatetags.trail import url_with
+
+    for pk in (1, 42, 9081726354, 2**63 - 1):
+        assert url_with(pk, name) == reverse(name, args=[pk])
 
 
 def test_a_run_of_thousands_of_tasks_shows_them_a_hundred_at_a_time_in_the_order_they_began(client, manager,
