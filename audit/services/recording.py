@@ -69,14 +69,13 @@ def record_events(*, organization: Organization, events: list[dict], recorded_vi
 
 def chain_locked(organization: Organization, head: ChainHead, clean: list[dict], now) -> Recorded:
     """Chain validated events after `head`, whose row the caller holds locked, in the caller's transaction."""
-    stored = _stored_by_event_id(organization, clean)
+    any_stored, known_actors = _look_up(organization, clean)
+    stored = _stored_by_event_id(organization, clean) if any_stored else {}
     fresh = _unique_new_events(clean, stored)
-    actors = _resolve_actors(organization, [event["actor"] for event in fresh], now)
+    actors = _resolve_actors(organization, [event["actor"] for event in fresh], now, known_actors)
     chain = _chain_rows(organization, head, fresh, actors, now)
-    rows = _writer(len(fresh))(organization, chain, len(fresh)) if fresh else []
+    rows = _writer(len(fresh))(organization, chain, len(fresh), head, list(actors.values())) if fresh else []
     if rows:
-        head.seq, head.hash = rows[-1].seq, rows[-1].hash
-        _move_head_and_count(head, list(actors.values()), rows)
         events_chained.send(sender=AuditEvent, organization=organization, events=rows)
         _announce_on_commit(organization, rows)
     by_event_id = {**stored, **{row.event_id: row for row in rows if row.event_id}}
@@ -91,6 +90,7 @@ def chain_pending() -> int:
 
 
 def _move_head_and_count(head, actors, rows) -> None:
+    head.seq, head.hash = rows[-1].seq, rows[-1].hash
     if connection.vendor == "postgresql":
         _count_actor_events(actors, rows, head)  # one statement: the head moves with the tallies
     else:
@@ -132,17 +132,30 @@ def _validate_batch(events, now, from_integration=False) -> list[dict]:
     return clean
 
 
+def _event_ids(clean) -> set[str]:
+    return {e["event_id"] for e in clean if e["event_id"]}
+
+
+def _look_up(organization, clean) -> tuple[bool, list[Actor]]:
+    """Whether any of the batch's event_ids is stored already (the usual answer is no), and the stored actors it
+    names: on PostgreSQL one statement, the round trip live ingest saves on every request."""
+    event_ids, actor_ids = _event_ids(clean), {event["actor"]["id"] for event in clean}
+    if connection.vendor != "postgresql":
+        return bool(event_ids) and _any_stored(organization, event_ids), _actors_named(organization, actor_ids)
+    with psycopg_cursor(connection) as cursor:
+        cursor.execute(_LOOK_UP, [organization.pk, list(event_ids), organization.pk, list(actor_ids)])
+        rows = cursor.fetchall()
+    return rows[0][-1], [Actor.from_db(connection.alias, _ACTOR_COLUMNS, row[:-1]) for row in rows
+                         if row[0] is not None]
+
+
 def _stored_by_event_id(organization, clean) -> dict[str, AuditEvent]:
-    event_ids = {e["event_id"] for e in clean if e["event_id"]}
-    if not event_ids or not _any_stored(organization, event_ids):
-        return {}
-    stored = (AuditEvent.objects.filter(organization=organization, event_id__in=event_ids)
+    stored = (AuditEvent.objects.filter(organization=organization, event_id__in=_event_ids(clean))
               .select_related("organization", "actor"))
     return {event.event_id: event for event in stored}
 
 
 def _any_stored(organization, event_ids) -> bool:
-    """The usual answer is no: asked without building an ORM query (live ingest asks once per request)."""
     quote = connection.ops.quote_name
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT 1 FROM {quote(AuditEvent._meta.db_table)} WHERE {quote('organization_id')} = %s "  # noqa: S608
@@ -162,18 +175,15 @@ def _unique_new_events(clean, stored) -> list[dict]:
     return fresh
 
 
-def _resolve_actors(organization, inputs, now) -> dict[tuple[str, str], Actor]:
+def _resolve_actors(organization, inputs, now, stored_actors: list[Actor]) -> dict[tuple[str, str], Actor]:
     wanted: dict[tuple[str, str], dict] = {}
     for given in inputs:  # the latest name and email given in the batch win; a mention without them keeps them
         known = wanted.setdefault((given["kind"], given["id"]), {"name": None, "email": None})
         known["name"], known["email"] = given["name"] or known["name"], given["email"] or known["email"]
     if not wanted:
         return {}
-    found = {
-        (actor.kind, actor.external_id): actor
-        for actor in _actors_named(organization, {k[1] for k in wanted})
-        if (actor.kind, actor.external_id) in wanted
-    }
+    found = {(actor.kind, actor.external_id): actor for actor in stored_actors
+             if (actor.kind, actor.external_id) in wanted}
     missing = [Actor(organization=organization, kind=kind, external_id=actor_id, name=a["name"] or "",
                      email=a["email"] or "", created_at=now)
                for (kind, actor_id), a in wanted.items() if (kind, actor_id) not in found]
@@ -205,6 +215,11 @@ def _actors_named(organization, external_ids) -> list[Actor]:
 
 _ACTORS_NAMED = (f"SELECT {', '.join(Actor._meta.get_field(c).column for c in _ACTOR_COLUMNS)} "  # noqa: S608
                  f"FROM {Actor._meta.db_table} WHERE organization_id = %s AND external_id = ANY(%s)")
+# One row at least (the LEFT JOIN's), each with the answer to "is any event_id stored?" in its last column.
+_LOOK_UP = (f"SELECT {', '.join('a.' + Actor._meta.get_field(c).column for c in _ACTOR_COLUMNS)}, s.stored "  # noqa: S608
+            f"FROM (SELECT EXISTS (SELECT 1 FROM {AuditEvent._meta.db_table} WHERE organization_id = %s "
+            f"AND event_id = ANY(%s)) AS stored) s LEFT JOIN {Actor._meta.db_table} a "
+            "ON a.organization_id = %s AND a.external_id = ANY(%s)")
 
 
 def _chain_rows(organization, head, fresh, actors, now):
@@ -260,19 +275,20 @@ def _id_of(reference):
     return None if reference is None else reference.get("id")
 
 
-def _write_with_orm(organization, chain, count) -> list[AuditEvent]:
+def _write_with_orm(organization, chain, count, head, actors) -> list[AuditEvent]:
     rows = list(chain)
     AuditEvent.objects.bulk_create(rows)
     EventTarget.objects.bulk_create(
         EventTarget(event=row, organization=organization, target_type=t["type"], target_id=t["id"])
         for row in rows for t in row.targets
     )
+    _move_head_and_count(head, actors, rows)
     return rows
 
 
-def _write_with_copy(organization, chain, count) -> list[AuditEvent]:
+def _write_with_copy(organization, chain, count, head, actors) -> list[AuditEvent]:
     """PostgreSQL: take the ids from the table's sequence, then COPY the rows as they are hashed (the server
-    indexes them on another core meanwhile), then their target rows."""
+    indexes them on another core meanwhile), then their target rows; then the head and the tallies move."""
     events, targets, rows = AuditEvent._meta.db_table, EventTarget._meta.db_table, []
     with connection.cursor() as cursor:
         cursor.execute("SELECT nextval((SELECT pg_get_serial_sequence(%s, 'id'))::regclass) "  # looked up once
@@ -295,20 +311,26 @@ def _write_with_copy(organization, chain, count) -> list[AuditEvent]:
                         copy.write_row((row.pk, organization.pk, target["type"], target["id"]))
     for row in rows:
         row._state.adding, row._state.db = False, connection.alias
+    _move_head_and_count(head, actors, rows)
     return rows
 
 
-def _write_in_one_statement(organization, chain, count) -> list[AuditEvent]:
-    """PostgreSQL, a few rows (live ingest): the events and their targets in one round trip, as VALUES rows of
-    plain parameters (see audit.sql_rows: for a row or two, arrays cost several times more)."""
+def _write_in_one_statement(organization, chain, count, head, actors) -> list[AuditEvent]:
+    """PostgreSQL, a few rows (live ingest): the events, their targets, the chain head and the actors' tallies in
+    one round trip, as VALUES rows of plain parameters (see audit.sql_rows: for a row or two, arrays cost several
+    times more)."""
     rows = list(chain)
+    head.seq, head.hash = rows[-1].seq, rows[-1].hash
+    _tally(actors, rows)
     params = [value for row in rows for value in _insert_values(row)]
     targets = [[row.seq, t["type"], t["id"]] for row in rows for t in row.targets]
     target_source, target_params = as_relation(_TARGET_COLUMNS, targets) if targets else ("", [])
     if targets:
         params += [organization.pk, *target_params]
+    tallies, tally_params = _tally_update(actors, "%s")
+    params += [head.seq, head.hash, head.organization_id, *tally_params]
     with connection.cursor() as cursor:
-        cursor.execute(_one_statement(len(rows), target_source), params)
+        cursor.execute(_one_statement(len(rows), target_source, tallies), params)
         ids = dict((seq, pk) for pk, seq in cursor.fetchall())
     for row in rows:
         row.pk = ids[row.seq]
@@ -327,7 +349,7 @@ def _insert_values(row) -> list:
     return values[1:]  # the id comes from the table's sequence
 
 
-def _one_statement(rows: int, target_source: str) -> str:
+def _one_statement(rows: int, target_source: str, tallies: str) -> str:
     """Constant text but for the number of VALUES rows: every value is a parameter."""
     row = f"({', '.join(['%s'] * (len(ROW_FIELDS) - 1))})"
     sql = (f"WITH e AS (INSERT INTO {AuditEvent._meta.db_table} ({_COLUMNS.split(', ', 1)[1]}) "  # noqa: S608
@@ -335,7 +357,8 @@ def _one_statement(rows: int, target_source: str) -> str:
     if target_source:
         sql += (f", t AS (INSERT INTO {EventTarget._meta.db_table} (event_id, organization_id, target_type, "  # noqa: S608
                 f"target_id) SELECT e.id, %s, v.type, v.id FROM {target_source} JOIN e ON e.seq = v.seq)")
-    return sql + " SELECT id, seq FROM e"  # noqa: S608
+    return (sql + f", h AS ({_HEAD_UPDATE}), tallies AS ({tallies}) "  # noqa: S608
+            "SELECT id, seq FROM e")
 
 
 _WRITERS = {"postgresql": _write_with_copy}
@@ -351,6 +374,14 @@ def _writer(count: int):
 
 def _count_actor_events(actors, rows, head=None) -> None:
     """Each actor's tally and first/last seen, and the name and email given last."""
+    _tally(actors, rows)
+    if head is not None:
+        _update_actors_from_arrays(actors, head)
+    elif actors:
+        (_update_actors_from_arrays if connection.vendor == "postgresql" else _update_actors_one_by_one)(actors)
+
+
+def _tally(actors, rows) -> None:
     by_actor: dict[int, list] = {}
     for row in rows:
         by_actor.setdefault(row.actor_id, []).append(row.occurred_at)
@@ -360,10 +391,6 @@ def _count_actor_events(actors, rows, head=None) -> None:
             actor.event_count += len(moments)
             actor.first_seen = min([actor.first_seen, *moments] if actor.first_seen else moments)
             actor.last_seen = max([actor.last_seen, *moments] if actor.last_seen else moments)
-    if head is not None:
-        _update_actors_from_arrays(actors, head)
-    elif actors:
-        (_update_actors_from_arrays if connection.vendor == "postgresql" else _update_actors_one_by_one)(actors)
 
 
 _TALLIED = ("name", "email", "event_count", "first_seen", "last_seen")
@@ -371,18 +398,22 @@ _TALLY_COLUMNS = (("id", "bigint"), *zip(_TALLIED, ("text", "text", "bigint", "t
                                          strict=True))
 
 
-_HEAD_MOVE = f"WITH h AS (UPDATE {ChainHead._meta.db_table} SET seq = %s, hash = %s WHERE organization_id = %s) "  # noqa: S608
+_HEAD_UPDATE = f"UPDATE {ChainHead._meta.db_table} SET seq = %s, hash = %s WHERE organization_id = %s"  # noqa: S608
+
+
+def _tally_update(actors, placeholder: str) -> tuple[str, list]:
+    """One UPDATE of the actors joined to their new tallies (bulk_update's CASE chains cost far more)."""
+    rows = [[actor.pk, *(getattr(actor, name) for name in _TALLIED)] for actor in actors]
+    source, params = as_relation(_TALLY_COLUMNS, rows, placeholder=placeholder)
+    return (f"UPDATE {Actor._meta.db_table} AS a SET {', '.join(f'{name} = v.{name}' for name in _TALLIED)} "  # noqa: S608
+            f"FROM {source} WHERE a.id = v.id"), params
 
 
 def _update_actors_from_arrays(actors, head=None) -> None:
-    """PostgreSQL: one UPDATE joined to the new tallies (bulk_update's CASE chains cost far more); with `head`,
-    the chain head moves in the same statement."""
-    rows = [[actor.pk, *(getattr(actor, name) for name in _TALLIED)] for actor in actors]
-    source, params = as_relation(_TALLY_COLUMNS, rows, placeholder="%b")
-    sql = (f"UPDATE {Actor._meta.db_table} AS a SET {', '.join(f'{name} = v.{name}' for name in _TALLIED)} "  # noqa: S608
-           f"FROM {source} WHERE a.id = v.id")
+    """PostgreSQL: the tallies in one statement; with `head`, the chain head moves in it too."""
+    sql, params = _tally_update(actors, "%b")
     if head is not None:
-        sql, params = _HEAD_MOVE + sql, [head.seq, head.hash, head.organization_id, *params]
+        sql, params = f"WITH h AS ({_HEAD_UPDATE}) {sql}", [head.seq, head.hash, head.organization_id, *params]
     with psycopg_cursor(connection) as cursor:
         cursor.execute(sql, params)
 

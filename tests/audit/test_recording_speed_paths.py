@@ -153,9 +153,9 @@ def test_erased_actors_keep_their_erasure(org):
 def test_batches_from_the_threshold_up_are_copied(org, monkeypatch):
     calls = []
 
-    def spy(organization, chain, count):
+    def spy(organization, chain, count, head, actors):
         calls.append(count)
-        return recording._write_with_copy(organization, chain, count)
+        return recording._write_with_copy(organization, chain, count, head, actors)
 
     monkeypatch.setitem(recording._WRITERS, "postgresql", spy)
     events = [event_payload(metadata={"n": n, "share": n / 7}) for n in range(recording.COPY_FROM_ROWS)]
@@ -166,3 +166,22 @@ def test_batches_from_the_threshold_up_are_copied(org, monkeypatch):
     assert EventTarget.objects.filter(organization=org, target_type="task").count() == recording.COPY_FROM_ROWS + 1
     report = verify_chain(org)
     assert report.ok and report.verified_through_seq == recording.COPY_FROM_ROWS + 2
+
+
+def test_one_look_up_tells_stored_event_ids_and_finds_the_batchs_actors_in_its_organization(org, other_org):
+    record_events(organization=org, recorded_via="tests", events=[
+        event_payload(event_id="e-1", actor={"kind": "user", "id": "u-7", "name": "Zoë"})])
+    record_events(organization=other_org, recorded_via="tests", events=[
+        event_payload(event_id="e-2", actor={"kind": "user", "id": "u-8", "name": "Elsewhere"})])
+
+    def look_up(organization, *events):
+        clean = [{"event_id": event_id, "actor": {"kind": "user", "id": actor_id}} for event_id, actor_id in events]
+        stored, actors = recording._look_up(organization, clean)
+        return stored, sorted(actor.external_id for actor in actors)
+
+    assert look_up(org, (None, "u-new")) == (False, [])
+    assert look_up(org, ("e-9", "u-7")) == (False, ["u-7"])
+    assert look_up(org, ("e-9", "u-new"), ("e-1", "u-7")) == (True, ["u-7"])
+    assert look_up(org, ("e-2", "u-8")) == (False, [])  # another organization's event and actor
+    zoe = recording._look_up(org, [{"event_id": None, "actor": {"kind": "user", "id": "u-7"}}])[1][0]
+    assert (zoe.name, zoe.event_count, zoe.organization_id) == ("Zoë", 1, org.pk)
