@@ -2,9 +2,9 @@
 
 Built for ingest speed (bench/ingest.py measures it against raw PostgreSQL): each row is built once, its
 hash is computed from the same values `audit.documents.computed_hash` reads back (so `verify_chain`
-agrees), and on PostgreSQL batches stream into COPY while they are hashed; single events and other
-databases go through the ORM's bulk_create. tests/audit/test_recording_speed_paths.py holds the two
-writers to identical results.
+agrees). On PostgreSQL batches stream into COPY while they are hashed, and a few events (live ingest) go in
+one statement that also moves the chain head and the actors' tallies; other databases go through the ORM's
+bulk_create. tests/audit/test_recording_speed_paths.py holds the writers to identical results.
 """
 import operator
 from dataclasses import dataclass
