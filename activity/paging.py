@@ -31,20 +31,22 @@ def decode_run_cursor(cursor: str):
 
 def recent_first_page(rows, cursor: str | None, size: int | None = None) -> tuple[list, str | None]:
     """A page of `rows` (runs or blueprints) by (last_activity_at, id) descending, and the next one's cursor."""
-    size = size or PAGE
-    position = decode_run_cursor(cursor) if cursor else None
-    if position is not None:
-        moment, pk = position
-        rows = rows.filter(Q(last_activity_at__lt=moment) | Q(last_activity_at=moment, pk__lt=pk))
-    rows = list(rows.order_by("-last_activity_at", "-pk")[: size + 1])
-    return rows[:size], encode_run_cursor(rows[size - 1]) if len(rows) > size else None
+    return _keyset_page(rows, cursor, "last_activity_at", newest_first=True, size=size or PAGE)
 
 
 def in_order_page(tasks, cursor: str | None, size: int = TASKS_PAGE) -> tuple[list, str | None]:
     """A page of `tasks` by (first_activity_at, id): a run's tasks as its work went, a run of thousands included."""
+    return _keyset_page(tasks, cursor, "first_activity_at", newest_first=False, size=size)
+
+
+def _keyset_page(rows, cursor, moment_field: str, *, newest_first: bool, size: int) -> tuple[list, str | None]:
     position = decode_run_cursor(cursor) if cursor else None
+    beyond = "lt" if newest_first else "gt"
     if position is not None:
         moment, pk = position
-        tasks = tasks.filter(Q(first_activity_at__gt=moment) | Q(first_activity_at=moment, pk__gt=pk))
-    rows = list(tasks.order_by("first_activity_at", "pk")[: size + 1])
-    return rows[:size], _encoded(rows[size - 1].first_activity_at, rows[size - 1].pk) if len(rows) > size else None
+        rows = rows.filter(Q(**{f"{moment_field}__{beyond}": moment})
+                           | Q(**{moment_field: moment, f"pk__{beyond}": pk}))
+    order = "-" if newest_first else ""
+    rows = list(rows.order_by(f"{order}{moment_field}", f"{order}pk")[: size + 1])
+    last = rows[size - 1] if len(rows) > size else None
+    return rows[:size], _encoded(getattr(last, moment_field), last.pk) if last is not None else None

@@ -1,12 +1,12 @@
 """Reads of the audit store, always scoped to one organization: isolation is written here, once."""
 from collections import Counter
-from datetime import datetime
 from typing import NamedTuple
 
 from django.db.models import Count, DateField, F, Q, QuerySet
 from django.db.models.functions import Trunc
 from django.utils import timezone
 
+from .documents import ActorRow
 from .events import answers, integrity_alarms_requested
 from .filters import EventFilter
 from .models import Actor, AuditEvent, IntegrityCheck, LegalHold, Membership, Organization, RetentionReceipt, Role
@@ -95,18 +95,9 @@ def actor_labels(organization_id: int, *, external_ids=None, kinds=None, limit: 
         actors = actors.filter(kind__in=kinds)
     if external_ids is not None:
         actors = actors.filter(external_id__in=external_ids)
-    rows = actors.order_by("name", "pk").values_list("pk", "organization_id", "external_id", "name", "erased_at",
-                                                     "kind")
-    return [ActorLabel(external_id, kind, person_label(_Named(pk, organization_id, external_id, name, erased_at)))
-            for pk, organization_id, external_id, name, erased_at, kind in rows[:limit]]
-
-
-class _Named(NamedTuple):  # what audit.people reads to name an actor
-    pk: int
-    organization_id: int
-    external_id: str
-    name: str
-    erased_at: datetime | None
+    rows = actors.order_by("name", "pk").values_list("pk", "organization_id", "external_id", "name", "email",
+                                                     "erased_at", "kind")
+    return [ActorLabel(row[2], row[-1], person_label(ActorRow(*row[:-1]))) for row in rows[:limit]]
 
 
 def actor_for(organization: Organization, pk) -> Actor | None:
